@@ -1,0 +1,1 @@
+"""Singer tap for DataForSEO's AI Optimization LLM responses."""

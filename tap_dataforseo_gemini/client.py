@@ -1,0 +1,177 @@
+"""The shared REST stream: Basic auth, the LLM's paths, envelope checks, retries."""
+
+from __future__ import annotations
+
+import threading
+import typing as t
+from functools import cached_property
+
+import backoff
+import requests
+from requests.auth import HTTPBasicAuth
+from singer_sdk import RESTStream
+from singer_sdk.exceptions import RetriableAPIError
+
+from tap_dataforseo_gemini import envelope
+from tap_dataforseo_gemini.errors import APIError
+from tap_dataforseo_gemini.records import Where
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from backoff.types import Details
+    from singer_sdk.streams.rest import HTTPRequest
+
+    from tap_dataforseo_gemini.rate_limit import RateLimits
+
+#: Exceptions a retry may cure: transport trouble and answers marked retriable.
+RETRIABLE = (
+    RetriableAPIError,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+def endpoint_of(path: str) -> str:
+    """Name the endpoint of a URL path in the API's words (``task_get``, ...)."""
+    parts = path.split("?", 1)[0].rstrip("/").split("/")
+    return "task_get" if "task_get" in parts else parts[-1]
+
+
+class DataForSEOStream(RESTStream):
+    """Base stream for one LLM's ``/v3/ai_optimization/<llm>/llm_responses`` API."""
+
+    #: The endpoint this stream reads, after ``/llm_responses/``.
+    endpoint: str = ""
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Set up per-thread HTTP sessions."""
+        super().__init__(*args, **kwargs)
+        self._sessions = threading.local()
+
+    @property
+    def url_base(self) -> str:
+        """The API host from the ``api_url`` setting."""
+        return self.config["api_url"].rstrip("/")
+
+    @property
+    def llm(self) -> str:
+        """The LLM whose tasks this run reads: gemini, chat_gpt or claude."""
+        return self.config["llm"]
+
+    @property
+    def path(self) -> str:  # type: ignore[override]
+        """The endpoint's path for the configured LLM."""
+        return f"/v3/ai_optimization/{self.llm}/llm_responses/{self.endpoint}"
+
+    @cached_property
+    def authenticator(self) -> HTTPBasicAuth:
+        """HTTP Basic auth with the account's API login and password."""
+        return HTTPBasicAuth(self.config["login"], self.config["password"])
+
+    @property
+    def timeout(self) -> int:
+        """Seconds to wait for one answer (``request_timeout``)."""
+        return self.config["request_timeout"]
+
+    @property
+    def requests_session(self) -> requests.Session:
+        """One session per thread, so concurrent workers each reuse a connection."""
+        session = getattr(self._sessions, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.auth = self.authenticator
+            self._sessions.session = session
+        return session
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        """The run's request windows, shared by all streams and workers."""
+        return self._tap.rate_limits  # type: ignore[attr-defined]
+
+    def validate_response(self, response: requests.Response) -> None:
+        """Check the HTTP status, the envelope, and each task's transient status."""
+        envelope.check(response, endpoint_of(response.request.path_url))
+
+    def request_decorator(self, func: Callable[..., t.Any]) -> Callable[..., t.Any]:
+        """Pace each try to the rate limits, and retry with exponential backoff."""
+
+        def paced(request: requests.PreparedRequest, *args: t.Any) -> t.Any:
+            self.rate_limits.acquire(endpoint_of(request.path_url or ""))
+            return func(request, *args)
+
+        return backoff.on_exception(
+            self.backoff_wait_generator,
+            RETRIABLE,
+            max_tries=self.config["max_tries"],
+            max_time=self.config["max_retry_seconds"],
+            jitter=backoff.full_jitter,
+            on_backoff=self.backoff_handler,
+            logger=None,
+        )(paced)
+
+    def backoff_wait_generator(self) -> t.Generator[float, None, None]:
+        """Exponential waits from one second, capped at a rate-limit window."""
+        return backoff.expo(base=2, factor=1, max_value=60)
+
+    def backoff_handler(self, details: Details) -> None:
+        """Log one line per retry: what failed and how long the wait is."""
+        exception = details.get("exception")
+        self.logger.warning(
+            "Retrying %s in %.1f s (try %d of %d): %s",
+            self.name,
+            details.get("wait") or 0.0,
+            details["tries"],
+            self.config["max_tries"],
+            _describe(exception),
+        )
+
+    def send(self, request: HTTPRequest) -> dict[str, t.Any]:
+        """Send one request, paced and retried, and return its checked envelope."""
+        prepared = self.build_prepared_request(
+            method=request.method,
+            url=request.url,
+            params=request.encode_params(),
+            headers=request.headers,
+            json=request.data,
+        )
+        response = self.request_decorator(self._send_once)(prepared)
+        return envelope.read(response, endpoint_of(prepared.path_url))
+
+    def _send_once(self, prepared: requests.PreparedRequest) -> requests.Response:
+        response = self.requests_session.send(prepared, timeout=self.timeout)
+        self.validate_response(response)
+        return response
+
+    def parse_response(self, response: requests.Response) -> Iterator[dict[str, t.Any]]:
+        """Yield the result items of every task; a failed listing task is an error."""
+        endpoint = endpoint_of(response.request.path_url)
+        body = envelope.read(response, endpoint)
+        for index, task in enumerate(body["tasks"]):
+            if task["status_code"] != envelope.OK:
+                raise APIError(
+                    f"{endpoint}: task status {task['status_code']} "
+                    f"{task['status_message']}"
+                )
+            where = Where(endpoint, f"tasks[{index}].result")
+            for position, item in enumerate(task["result"] or []):
+                yield self.record_from(item, where / position)
+
+    def record_from(self, item: object, where: Where) -> dict[str, t.Any]:
+        """Turn one result item into a record."""
+        raise NotImplementedError
+
+    def get_new_paginator(self) -> None:
+        """The listing endpoints answer in one page."""
+        return
+
+
+def _describe(exception: BaseException | None) -> str:
+    """Say what failed without echoing request headers (the password is in them)."""
+    if exception is None:
+        return "no answer"
+    if isinstance(exception, requests.exceptions.RequestException):
+        return type(exception).__name__
+    return str(exception)

@@ -1,0 +1,33 @@
+"""Errors that end a run with one clear line, or that a retry may cure."""
+
+from __future__ import annotations
+
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+
+class AuthenticationError(FatalAPIError):
+    """DataForSEO rejected the login and password (HTTP 401, status 40100)."""
+
+
+class PaymentRequiredError(FatalAPIError):
+    """The account cannot pay for the request (HTTP 402, status 402xx)."""
+
+
+class APIError(FatalAPIError):
+    """Any other final error status from the API."""
+
+
+class EndpointNotFoundError(APIError):
+    """The API has no such endpoint (HTTP 404, status 40400)."""
+
+
+class TransientAPIError(RetriableAPIError):
+    """HTTP 5xx, status 50000 or rate limit 40202: worth another try."""
+
+
+class MalformedAnswerError(RetriableAPIError):
+    """The answer is not the JSON envelope the API documents."""
+
+
+class InvalidStateError(ValueError):
+    """The state given to the tap is not one it wrote."""

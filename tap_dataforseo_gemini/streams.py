@@ -1,0 +1,431 @@
+"""Streams: ``ready_tasks``, its child ``llm_responses`` and citations, ``models``."""
+
+from __future__ import annotations
+
+import typing as t
+from datetime import UTC, datetime, timedelta
+
+from singer_sdk import Stream
+from singer_sdk import typing as th
+from singer_sdk.streams.rest import HTTPRequest, PageContext
+
+from tap_dataforseo_gemini import envelope, ledger, records
+from tap_dataforseo_gemini.bookmark import Bookmark
+from tap_dataforseo_gemini.client import DataForSEOStream
+from tap_dataforseo_gemini.concurrency import ordered_map
+from tap_dataforseo_gemini.errors import EndpointNotFoundError
+from tap_dataforseo_gemini.progress import Progress
+
+if t.TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
+    from singer_sdk.helpers.types import Context
+
+#: ``tasks_ready`` lists at most this many tasks a call, and has no paging.
+TASKS_READY_LIMIT = 1000
+#: ``task_get`` answers for this long after a task is posted.
+RESULTS_KEPT = timedelta(days=30)
+#: A STATE message is written after this many collected tasks.
+CHECKPOINT_EVERY = 100
+
+LLM = th.Property(
+    "se", th.StringType, description="The LLM that answered: gemini, chat_gpt, claude"
+)
+
+
+class ReadyTasksStream(DataForSEOStream):
+    """Completed tasks waiting in ``tasks_ready``; listing them collects nothing."""
+
+    name = "ready_tasks"
+    endpoint = "tasks_ready"
+    primary_keys = ("id",)
+    replication_key = "date_posted"
+    is_sorted = False
+    schema = th.PropertiesList(
+        th.Property("id", th.StringType, required=True, description="Task id"),
+        LLM,
+        th.Property(
+            "function",
+            th.StringType,
+            description="The task's function, llm_responses (sent as se_type too)",
+        ),
+        th.Property(
+            "date_posted",
+            th.DateTimeType(nullable=True),
+            description="When the task was posted, ISO 8601",
+        ),
+        th.Property("tag", th.StringType, description="The tag set at task_post"),
+        th.Property(
+            "endpoint", th.StringType, description="The task_get path of the task"
+        ),
+    ).to_dict()
+
+    def record_from(self, item: object, where: records.Where) -> dict[str, t.Any]:
+        """A ``tasks_ready`` result item as a record."""
+        return records.ready_task(item, where)
+
+    def generate_child_contexts(
+        self, record: dict, context: Context | None
+    ) -> Iterable[Context | None]:
+        """None per record: collection runs once, after the listing."""
+        return ()
+
+    def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
+        """List ``tasks_ready``, then hand the listing to ``llm_responses``.
+
+        A dry run (``--test``) lists but never collects.
+        """
+        listed = []
+        for record in self.request_records(context):
+            listed.append(record)
+            yield record
+        collector = self._collector
+        if self.ABORT_AT_RECORD_COUNT is not None or collector is None:
+            return
+        if len(listed) >= TASKS_READY_LIMIT:
+            self.logger.warning(
+                "tasks_ready returned %d tasks, its maximum a call: more may be "
+                "waiting.%s",
+                len(listed),
+                collector.full_listing_advice,
+            )
+        collector.plan(listed)
+        self._sync_children({})
+
+    @property
+    def _collector(self) -> LlmResponsesStream | None:
+        for child in self.child_streams:
+            if isinstance(child, LlmResponsesStream) and (
+                child.selected or child.has_selected_descendents
+            ):
+                return child
+        return None
+
+
+ANNOTATION = th.ObjectType(
+    th.Property("title", th.StringType, description="Domain or title of the source"),
+    th.Property("url", th.StringType, description="Link to the source (a redirect)"),
+    th.Property("direct_url", th.StringType, description="The source's own URL"),
+    th.Property("start_index", th.IntegerType),
+    th.Property("end_index", th.IntegerType),
+    th.Property("text", th.StringType, description="The cited span of the answer"),
+    nullable=True,
+)
+SECTION = th.ObjectType(
+    th.Property("type", th.StringType),
+    th.Property("text", th.StringType, description="Markdown text"),
+    th.Property(
+        "annotations",
+        th.ArrayType(ANNOTATION),
+        description="Sources; null unless web search ran, and may be empty then",
+    ),
+    nullable=True,
+)
+ITEM = th.ObjectType(
+    th.Property("type", th.StringType, description="message or reasoning"),
+    th.Property("sections", th.ArrayType(SECTION)),
+    nullable=True,
+)
+
+
+class LlmResponsesStream(DataForSEOStream):
+    """One record per task from ``task_get``: request, answer, tokens and cost.
+
+    Request parameters that share a name with a result field are prefixed:
+    ``request_model_name`` is the model asked for, ``model_name`` the version that
+    answered; ``request_web_search`` was asked for, ``web_search`` says if it ran.
+    """
+
+    name = "llm_responses"
+    endpoint = "task_get/{id}"
+    parent_stream_type = ReadyTasksStream
+    primary_keys = ("id",)
+    #: One bookmark for the stream, not one partition per task id.
+    state_partitioning_keys = ()
+    schema = th.PropertiesList(
+        th.Property("id", th.StringType, required=True, description="Task id"),
+        LLM,
+        th.Property("status_code", th.IntegerType, description="The task's status"),
+        th.Property("status_message", th.StringType),
+        th.Property("cost", th.NumberType, description="DataForSEO's charge, USD"),
+        th.Property("user_prompt", th.StringType),
+        th.Property("request_model_name", th.StringType, description="Model asked for"),
+        th.Property("system_message", th.StringType),
+        th.Property(
+            "message_chain",
+            th.ArrayType(
+                th.ObjectType(
+                    th.Property("role", th.StringType, description="user or ai"),
+                    th.Property("message", th.StringType),
+                    nullable=True,
+                )
+            ),
+        ),
+        th.Property("max_output_tokens", th.IntegerType),
+        th.Property("temperature", th.NumberType),
+        th.Property("top_p", th.NumberType),
+        th.Property(
+            "request_web_search", th.BooleanType, description="Web search asked for"
+        ),
+        th.Property("force_web_search", th.BooleanType),
+        th.Property("web_search_country_iso_code", th.StringType),
+        th.Property("web_search_city", th.StringType),
+        th.Property("use_reasoning", th.BooleanType),
+        th.Property("tag", th.StringType),
+        th.Property(
+            "model_name", th.StringType, description="Model version that answered"
+        ),
+        th.Property("input_tokens", th.IntegerType),
+        th.Property("output_tokens", th.IntegerType),
+        th.Property("reasoning_tokens", th.IntegerType),
+        th.Property("web_search", th.BooleanType, description="Web search ran"),
+        th.Property(
+            "money_spent", th.NumberType, description="The model provider's charge, USD"
+        ),
+        th.Property(
+            "datetime",
+            th.DateTimeType(nullable=True),
+            description="When the answer was received, ISO 8601",
+        ),
+        th.Property("items", th.ArrayType(ITEM)),
+        th.Property(
+            "fan_out_queries",
+            th.ArrayType(th.StringType(nullable=True)),
+            description="Related queries the model searched",
+        ),
+        th.Property(
+            "response_text",
+            th.StringType,
+            description="The answer's message sections joined in order",
+        ),
+    ).to_dict()
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Start with nothing planned."""
+        super().__init__(*args, **kwargs)
+        self._pending_planned: list[str] = []
+        self._reconciliation: ledger.Reconciliation | None = None
+        self.current_record: dict[str, t.Any] | None = None
+
+    @property
+    def same_run(self) -> bool:
+        """Whether tasks are collected in the run that lists them."""
+        return self.config["collection_mode"] == "same_run"
+
+    @property
+    def full_listing_advice(self) -> str:
+        """What to do about a full ``tasks_ready`` listing in this mode."""
+        if self.same_run:
+            return " id_list reconciliation collects the rest in this run."
+        return " Schedule runs more often: each run lists at most 1000 new tasks."
+
+    def get_child_context(self, record: dict, context: Context | None) -> Context:
+        """Citations of the record being written."""
+        return {"id": record["id"]}
+
+    def plan(self, listed: list[dict[str, t.Any]]) -> None:
+        """Decide this run's tasks: pending ones, then (same run) what is covered.
+
+        ``next_run``: listed tasks become pending and are collected next run, from
+        state the target has committed. ``same_run``: listed tasks that the
+        ``id_list`` watermark covers are collected now, with every task the ledger
+        shows done since; a crash before the target commits loses nothing, as the
+        watermark has not moved. Without ``id_list``, same run falls back to next.
+        """
+        bookmark = Bookmark(self.stream_state)
+        self._pending_planned = bookmark.pending
+        reconciliation = self._reconcile(listed, bookmark) if self.same_run else None
+        if reconciliation is None:
+            bookmark.add(record["id"] for record in listed)
+        else:
+            reconciliation.drop(bookmark.is_pending)
+        self._reconciliation = reconciliation
+
+    def _reconcile(
+        self, listed: list[dict[str, t.Any]], bookmark: Bookmark
+    ) -> ledger.Reconciliation | None:
+        """Read the ledger since the watermark; None if the API has no ``id_list``."""
+        queried_at = datetime.now(UTC)
+        watermark = ledger.Watermark.from_state(
+            bookmark.ledger, self.first_start(queried_at)
+        )
+        covered, uncovered = [], []
+        for record in listed:
+            posted = record["date_posted"]
+            if posted and datetime.fromisoformat(posted) >= watermark.posted_from:
+                covered.append(
+                    ledger.Planned(record["id"], datetime.fromisoformat(posted))
+                )
+            else:
+                uncovered.append(record["id"])
+        try:
+            entries = list(
+                ledger.read(self.id_list, self.llm, watermark.posted_from, queried_at)
+            )
+        except EndpointNotFoundError as exc:
+            self.logger.warning(
+                "id_list is not available (%s): tasks listed now are collected in "
+                "the next run, as in collection_mode next_run",
+                exc,
+            )
+            return None
+        bookmark.add(uncovered)
+        return ledger.reconcile(entries, covered, watermark, queried_at)
+
+    def first_start(self, now: datetime) -> datetime:
+        """Where a first run reconciles from: ``start_date``, else 30 days back."""
+        start = self.config.get("start_date")
+        if not start:
+            return now - RESULTS_KEPT
+        return datetime.fromisoformat(start).astimezone(UTC)
+
+    def id_list(self, body: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+        """POST one page of ``id_list``."""
+        return self.send(
+            HTTPRequest(
+                url=f"{self.url_base}/v3/ai_optimization/id_list",
+                method="POST",
+                headers=self.http_headers,
+                data=body,
+            )
+        )
+
+    def task_get(self, task_id: str) -> dict[str, t.Any]:
+        """Collect one task: its envelope task, checked to be the one asked for."""
+        request = self.get_http_request(
+            page=PageContext(stream_context={"id": task_id}, next_page_token=None)
+        )
+        tasks = self.send(request)["tasks"]
+        if len(tasks) != 1 or tasks[0]["id"] != task_id:
+            raise records.Where("task_get", "tasks").fail(
+                f"does not hold exactly the task {task_id}"
+            )
+        return tasks[0]
+
+    def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
+        """Collect the planned tasks concurrently; emit them in plan order.
+
+        Pending tasks come first, then the ledger's in posting order. A task leaves
+        the pending list, and the watermark moves past it, only after its record
+        has been written: the generator resumes after the SDK writes it.
+        """
+        pending = self._pending_planned
+        reconciled = (
+            [task.id for task in self._reconciliation.tasks]
+            if self._reconciliation
+            else []
+        )
+        self._pending_planned = []
+        if self.ABORT_AT_RECORD_COUNT is not None:
+            return
+        bookmark = Bookmark(self.stream_state)
+        plan = pending + reconciled
+        progress = Progress(
+            self.logger, self.name, len(plan), self.config["progress_interval_seconds"]
+        )
+        workers = self.config["max_concurrent_requests"]
+        tasks = ordered_map(self.task_get, plan, workers=workers, window=2 * workers)
+        for position, (_, task) in enumerate(tasks, start=1):
+            outcome = yield from self._deliver(task, bookmark)
+            progress.count(outcome)
+            if position % CHECKPOINT_EVERY == 0:
+                self._checkpoint(max(0, position - len(pending)))
+        self.current_record = None
+        if plan:
+            progress.log("done")
+        self._checkpoint(len(reconciled))
+
+    def _deliver(
+        self, task: dict[str, t.Any], bookmark: Bookmark
+    ) -> t.Generator[dict[str, t.Any], None, str]:
+        """Yield a task's record, or keep it pending if it is not done yet."""
+        task_id, status = task["id"], task["status_code"]
+        if status in envelope.NOT_READY:
+            bookmark.add([task_id])
+            return "not ready"
+        if status != envelope.OK:
+            self.logger.warning(
+                "Task %s failed with status %d %s: its record carries the error",
+                task_id,
+                status,
+                task["status_message"],
+            )
+        record = records.llm_response(
+            task, self.llm, records.Where("task_get", "tasks[0]")
+        )
+        self.current_record = record
+        yield record
+        bookmark.deliver(task_id)
+        return "collected" if status == envelope.OK else "failed"
+
+    def _checkpoint(self, reconciled: int) -> None:
+        """Write a STATE message: pending as it stands, the watermark so far."""
+        if self._reconciliation is not None:
+            Bookmark(self.stream_state).ledger = self._reconciliation.watermark_after(
+                reconciled
+            ).to_state()
+        self.state_manager.is_flushed = False
+        self._write_state_message()
+
+
+class LlmResponseCitationsStream(Stream):
+    """One row per annotation (cited source) of an ``llm_responses`` record."""
+
+    name = "llm_response_citations"
+    parent_stream_type = LlmResponsesStream
+    primary_keys = ("id", "item_index", "section_index", "annotation_index")
+    state_partitioning_keys = ()
+    schema = th.PropertiesList(
+        th.Property("id", th.StringType, required=True, description="Task id"),
+        LLM,
+        th.Property("item_index", th.IntegerType, required=True),
+        th.Property("section_index", th.IntegerType, required=True),
+        th.Property("annotation_index", th.IntegerType, required=True),
+        th.Property(
+            "title", th.StringType, description="Domain or title of the source"
+        ),
+        th.Property(
+            "url", th.StringType, description="Link to the source (a redirect)"
+        ),
+        th.Property("direct_url", th.StringType, description="The source's own URL"),
+        th.Property(
+            "domain",
+            th.StringType,
+            description="Host of direct_url (else url), without www.",
+        ),
+        th.Property("start_index", th.IntegerType),
+        th.Property("end_index", th.IntegerType),
+        th.Property("text", th.StringType, description="The cited span of the answer"),
+    ).to_dict()
+
+    def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
+        """The citations of the ``llm_responses`` record being written."""
+        parent = self._tap.streams[LlmResponsesStream.name]
+        record = t.cast("LlmResponsesStream", parent).current_record
+        if record is not None and context is not None and record["id"] == context["id"]:
+            yield from records.citations(record)
+
+    def _write_state_message(self) -> None:
+        """Write nothing: citations have no bookmark; llm_responses' STATE covers them.
+
+        The SDK would otherwise write the whole state once per task.
+        """
+        self.state_manager.is_flushed = True
+
+
+class ModelsStream(DataForSEOStream):
+    """The models the LLM's ``task_post`` accepts."""
+
+    name = "models"
+    endpoint = "models"
+    primary_keys = ("se", "model_name")
+    schema = th.PropertiesList(
+        LLM,
+        th.Property("model_name", th.StringType, required=True),
+        th.Property("web_search_supported", th.BooleanType),
+        th.Property("task_post_supported", th.BooleanType),
+    ).to_dict()
+
+    def record_from(self, item: object, where: records.Where) -> dict[str, t.Any]:
+        """A ``models`` result item as a record, with the LLM it belongs to."""
+        return {"se": self.llm, **records.model(item, where)}

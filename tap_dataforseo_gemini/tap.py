@@ -1,0 +1,236 @@
+"""The DataForSEO LLM responses tap: settings, streams, and the command line."""
+
+from __future__ import annotations
+
+import sys
+import typing as t
+from functools import cached_property
+
+import requests
+from singer_sdk import Tap
+from singer_sdk import typing as th
+from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers.capabilities import (
+    CapabilitiesEnum,
+    PluginCapabilities,
+    TapCapabilities,
+)
+
+from tap_dataforseo_gemini import redact
+from tap_dataforseo_gemini.errors import InvalidStateError
+from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits
+from tap_dataforseo_gemini.streams import (
+    LlmResponseCitationsStream,
+    LlmResponsesStream,
+    ModelsStream,
+    ReadyTasksStream,
+)
+
+if t.TYPE_CHECKING:
+    from singer_sdk.streams import Stream
+
+NAME = "tap-dataforseo-gemini"
+
+
+class TapDataForSEOGemini(Tap):
+    """Collect DataForSEO AI Optimization LLM responses (Gemini, ChatGPT, Claude)."""
+
+    name = NAME
+    message_writer_class = MsgSpecWriter
+    #: The SDK's defaults less BATCH: batch files would let a STATE message run
+    #: ahead of the records it vouches for.
+    capabilities: t.ClassVar[list[CapabilitiesEnum]] = [
+        TapCapabilities.CATALOG,
+        TapCapabilities.STATE,
+        TapCapabilities.DISCOVER,
+        TapCapabilities.ACTIVATE_VERSION,
+        PluginCapabilities.ABOUT,
+        PluginCapabilities.STREAM_MAPS,
+        PluginCapabilities.FLATTENING,
+        PluginCapabilities.STRUCTURED_LOGGING,
+    ]
+
+    config_jsonschema = th.PropertiesList(
+        th.Property(
+            "login",
+            th.StringType,
+            required=True,
+            title="API login",
+            description="DataForSEO API login (the account's e-mail address)",
+        ),
+        th.Property(
+            "password",
+            th.StringType,
+            required=True,
+            secret=True,
+            title="API password",
+            description="DataForSEO API password (not the dashboard password)",
+        ),
+        th.Property(
+            "api_url",
+            th.URIType,
+            default="https://api.dataforseo.com",
+            title="API URL",
+            description="API host; https://sandbox.dataforseo.com for the free sandbox",
+        ),
+        th.Property(
+            "llm",
+            th.StringType,
+            default="gemini",
+            allowed_values=["gemini", "chat_gpt", "claude"],
+            title="LLM",
+            description="Whose task queue to read: gemini, chat_gpt or claude",
+        ),
+        th.Property(
+            "collection_mode",
+            th.StringType,
+            default="same_run",
+            allowed_values=["same_run", "next_run"],
+            title="Collection mode",
+            description=(
+                "same_run: collect tasks in the run that lists them, reconciled with "
+                "id_list so a crash loses nothing; next_run: collect listed tasks in "
+                "the next run, from committed state (no id_list needed)"
+            ),
+        ),
+        th.Property(
+            "start_date",
+            th.DateTimeType,
+            title="Start date",
+            description=(
+                "Earliest posting time a first run reconciles from with id_list "
+                "(default: 30 days back, as long as task_get keeps results)"
+            ),
+        ),
+        th.Property(
+            "request_timeout",
+            th.IntegerType,
+            default=60,
+            title="Request timeout",
+            description="Seconds to wait for one API answer",
+        ),
+        th.Property(
+            "user_agent",
+            th.StringType,
+            default=f"{NAME}/0.1.0",
+            title="User agent",
+            description="User-Agent header sent with every request",
+        ),
+        th.Property(
+            "max_concurrent_requests",
+            th.IntegerType,
+            default=24,
+            title="Concurrent task_get requests",
+            description=(
+                "task_get requests in flight at once; 24 reaches 2000 calls a "
+                "minute at 300 ms an answer"
+            ),
+        ),
+        th.Property(
+            "rate_limit_per_minute",
+            th.IntegerType,
+            default=2000,
+            title="Account rate limit",
+            description="Requests a minute for the whole account (all endpoints)",
+        ),
+        th.Property(
+            "tasks_ready_rate_limit_per_minute",
+            th.IntegerType,
+            default=20,
+            title="tasks_ready rate limit",
+            description="tasks_ready calls a minute",
+        ),
+        th.Property(
+            "id_list_rate_limit_per_minute",
+            th.IntegerType,
+            default=10,
+            title="id_list rate limit",
+            description="id_list calls a minute",
+        ),
+        th.Property(
+            "rate_limit_window_seconds",
+            th.NumberType,
+            default=60.0,
+            title="Rate limit window",
+            description="Length of the rate-limit window in seconds (60; for tests)",
+        ),
+        th.Property(
+            "max_tries",
+            th.IntegerType,
+            default=8,
+            title="Tries per request",
+            description="Tries per request on transient errors before the run fails",
+        ),
+        th.Property(
+            "max_retry_seconds",
+            th.NumberType,
+            default=300.0,
+            title="Retry time per request",
+            description="Seconds one request may spend retrying before the run fails",
+        ),
+        th.Property(
+            "progress_interval_seconds",
+            th.NumberType,
+            default=30.0,
+            title="Progress interval",
+            description="Seconds between progress lines while collecting",
+        ),
+    ).to_dict()
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Validate the settings, then keep the password out of every log line."""
+        super().__init__(*args, **kwargs)
+        redact.install(self.config.get("password") or "")
+
+    @cached_property
+    def rate_limits(self) -> RateLimits:
+        """The run's request windows, shared by every stream and worker."""
+        window = self.config["rate_limit_window_seconds"]
+        return RateLimits(
+            RateLimiter(self.config["rate_limit_per_minute"], window),
+            {
+                "tasks_ready": RateLimiter(
+                    self.config["tasks_ready_rate_limit_per_minute"], window
+                ),
+                "id_list": RateLimiter(
+                    self.config["id_list_rate_limit_per_minute"], window
+                ),
+            },
+        )
+
+    def discover_streams(self) -> list[Stream]:
+        """The tap's streams; children follow their parents."""
+        return [
+            ReadyTasksStream(self),
+            LlmResponsesStream(self),
+            LlmResponseCitationsStream(self),
+            ModelsStream(self),
+        ]
+
+
+#: Errors that end a run with one line on stderr instead of a traceback.
+ONE_LINE_ERRORS = (FatalAPIError, RetriableAPIError, InvalidStateError)
+
+
+def main() -> None:
+    """Run the command line; known failures end with one line and exit code 1."""
+    try:
+        TapDataForSEOGemini.cli()
+    except ONE_LINE_ERRORS as exc:
+        _fail(str(exc))
+    except requests.exceptions.RequestException as exc:
+        _fail(f"cannot reach the DataForSEO API ({type(exc).__name__}): {_where(exc)}")
+
+
+def _where(exc: requests.exceptions.RequestException) -> str:
+    request = exc.request
+    if request is None or not request.url:
+        return "check the api_url setting"
+    url = requests.utils.urlparse(request.url)
+    return f"{url.scheme}://{url.hostname}:{url.port or ''} (check the api_url setting)"
+
+
+def _fail(message: str) -> t.NoReturn:
+    sys.stderr.write(f"{NAME}: error: {message}\n")
+    sys.exit(1)

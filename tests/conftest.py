@@ -1,0 +1,35 @@
+"""Fixtures: an emulator of the DataForSEO API on loopback, and settings for it."""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+
+from tests.emulator import Emulator
+from tests.harness import LOGIN, PASSWORD
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+
+@pytest.fixture
+def make_emulator() -> Iterator[Callable[..., Emulator]]:
+    """Start emulators with given options; all stop when the test ends."""
+    started: list[Emulator] = []
+
+    def make(**options: t.Any) -> Emulator:
+        emulator = Emulator(login=LOGIN, password=PASSWORD, **options)
+        emulator.start()
+        started.append(emulator)
+        return emulator
+
+    yield make
+    for emulator in started:
+        emulator.stop()
+
+
+@pytest.fixture
+def emulator(make_emulator: Callable[..., Emulator]) -> Emulator:
+    """An emulator with default options and no tasks."""
+    return make_emulator()

@@ -1,0 +1,73 @@
+"""Run the emulator from the command line until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from .payloads import SES
+from .server import Emulator
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.emulator",
+        description="Serve a local DataForSEO AI Optimization API on 127.0.0.1.",
+    )
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tasks", type=int, default=0, help="done tasks to create")
+    parser.add_argument("--se", default="gemini", choices=SES)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds a request")
+    parser.add_argument("--latency-jitter", type=float, default=0.0)
+    parser.add_argument("--answer-bytes", type=int, default=2000)
+    parser.add_argument("--login", default="login")
+    parser.add_argument("--password", default="secret-pass")
+    parser.add_argument("--rate-limit", type=int, default=2000, help="requests/window")
+    parser.add_argument("--tasks-ready-limit", type=int, default=20)
+    parser.add_argument("--id-list-limit", type=int, default=10)
+    parser.add_argument("--rate-window", type=float, default=60.0, help="seconds")
+    parser.add_argument("--no-id-list", action="store_true", help="id_list answers 404")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Start the server, add tasks, print the URL line, serve until a signal."""
+    args = _parser().parse_args(argv)
+    emulator = Emulator(
+        seed=args.seed,
+        login=args.login,
+        password=args.password,
+        latency=args.latency,
+        latency_jitter=args.latency_jitter,
+        answer_bytes=args.answer_bytes,
+        rate_limit_per_minute=args.rate_limit,
+        tasks_ready_limit_per_minute=args.tasks_ready_limit,
+        id_list_limit_per_minute=args.id_list_limit,
+        rate_window_seconds=args.rate_window,
+        id_list_enabled=not args.no_id_list,
+        port=args.port,
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    emulator.start()
+    try:
+        ids = emulator.add_tasks(args.tasks, se=args.se)
+        print(f"emulator listening on {emulator.url} with {len(ids)} tasks", flush=True)
+        while not stop.wait(0.2):
+            pass
+    finally:
+        emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+"""The emulator's task store: tasks by id, by posting time, and ready queues.
+
+Not thread-safe by itself: the emulator calls it while holding its one lock.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .payloads import SES, task_id, task_rng
+
+STATUSES = ("done", "failed", "queued", "handed")
+
+#: Task-level status of each task state when task_get is called (done is 20000).
+STATUS_ANSWERS = {
+    "failed": (40501, "Invalid Field: 'model_name'."),
+    "queued": (40602, "Task In Queue."),
+    "handed": (40601, "Task Handed."),
+}
+
+_Key = tuple[datetime, int, str]
+
+
+@dataclass(slots=True)
+class Task:
+    """One posted task and its life cycle."""
+
+    seq: int
+    id: str
+    se: str
+    params: dict[str, Any]
+    posted_at: datetime
+    status: str
+    done_at: datetime | None
+    postback: bool
+    collected: bool = False
+    listed: bool = False
+
+    @property
+    def tag(self) -> str:
+        """The user tag ("" when none was posted)."""
+        tag = self.params.get("tag")
+        return tag if isinstance(tag, str) else ""
+
+
+class Ledger:
+    """Tasks keyed by id, plus sorted indexes for id_list and tasks_ready."""
+
+    def __init__(self, seed: int) -> None:
+        """Start empty; ids are drawn from `seed` and the task's sequence number."""
+        self.seed = seed
+        self.tasks: dict[str, Task] = {}
+        self.collected: set[str] = set()
+        self._seq = 0
+        self._posted: list[_Key] = []
+        self._ready: dict[str, list[_Key]] = {se: [] for se in SES}
+        self._dead: dict[str, int] = dict.fromkeys(SES, 0)
+
+    def next_seq(self) -> int:
+        """Return the sequence number the next task will get."""
+        return self._seq
+
+    def create(
+        self,
+        se: str,
+        params: dict[str, Any],
+        posted_at: datetime,
+        status: str,
+        done_at: datetime | None,
+        *,
+        postback: bool,
+    ) -> Task:
+        """Store a new task and index it; done ones become ready unless postback."""
+        seq = self._seq
+        self._seq += 1
+        rng = task_rng(self.seed, seq, "id")
+        new_id = task_id(rng)
+        while new_id in self.tasks:
+            new_id = task_id(rng)
+        task = Task(seq, new_id, se, params, posted_at, status, done_at, postback)
+        self.tasks[new_id] = task
+        bisect.insort(self._posted, (posted_at, seq, new_id))
+        if status == "done":
+            self._list(task)
+        return task
+
+    def mark_done(self, task: Task, done_at: datetime) -> None:
+        """Complete a queued or handed task."""
+        task.status = "done"
+        task.done_at = done_at
+        self._list(task)
+
+    def collect(self, task: Task) -> bool:
+        """Mark a done task collected; True when it was not collected before."""
+        if task.collected:
+            return False
+        task.collected = True
+        self.collected.add(task.id)
+        if task.listed:
+            self._dead[task.se] += 1
+        return True
+
+    def ready(
+        self, se: str, cutoff: datetime, now: datetime, limit: int | None
+    ) -> list[Task]:
+        """Tasks listable in tasks_ready, oldest completion first."""
+        self._compact(se)
+        queue = self._ready[se]
+        found: list[Task] = []
+        for done_at, _, tid in queue[bisect.bisect_left(queue, (cutoff,)) :]:
+            if done_at > now or (limit is not None and len(found) >= limit):
+                break
+            task = self.tasks[tid]
+            if not task.collected:
+                found.append(task)
+        return found
+
+    def posted_between(
+        self, start: datetime, end: datetime, offset: int, limit: int, *, desc: bool
+    ) -> list[Task]:
+        """One page of the tasks posted in [start, end], by posting time."""
+        lo = bisect.bisect_left(self._posted, start, key=lambda key: key[0])
+        hi = bisect.bisect_right(self._posted, end, key=lambda key: key[0])
+        if desc:
+            top = hi - offset
+            keys = self._posted[max(lo, top - limit) : max(lo, top)][::-1]
+        else:
+            keys = self._posted[lo + offset : min(hi, lo + offset + limit)]
+        return [self.tasks[tid] for _, _, tid in keys]
+
+    def in_posting_order(self, se: str) -> list[Task]:
+        """All tasks of one se, by posting time then creation order."""
+        tasks = (self.tasks[tid] for _, _, tid in self._posted)
+        return [task for task in tasks if task.se == se]
+
+    def _list(self, task: Task) -> None:
+        if task.postback or task.collected or task.done_at is None:
+            return
+        bisect.insort(self._ready[task.se], (task.done_at, task.seq, task.id))
+        task.listed = True
+
+    def _compact(self, se: str) -> None:
+        """Drop collected tasks from the ready queue once they pile up."""
+        queue = self._ready[se]
+        dead = self._dead[se]
+        if dead < 1000 or dead * 4 < len(queue):
+            return
+        keep: list[_Key] = []
+        for key in queue:
+            task = self.tasks[key[2]]
+            if task.collected:
+                task.listed = False
+            else:
+                keep.append(key)
+        self._ready[se] = keep
+        self._dead[se] = 0
