@@ -35,9 +35,13 @@ class Run:
     """What one run of the tap printed."""
 
     returncode: int
-    messages: list[dict[str, t.Any]]
     stdout: str
     stderr: str
+
+    @property
+    def messages(self) -> list[dict[str, t.Any]]:
+        """Stdout read as Singer messages, one JSON object a line."""
+        return [json.loads(line) for line in self.stdout.splitlines()]
 
     def records(self, stream: str) -> list[dict[str, t.Any]]:
         """The records of one stream, in order."""
@@ -100,10 +104,7 @@ def run_tap(
         env={**os.environ, **(env or {})},
         check=False,
     )
-    messages = [
-        json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")
-    ]
-    return Run(done.returncode, messages, done.stdout, done.stderr)
+    return Run(done.returncode, done.stdout, done.stderr)
 
 
 @dataclass
