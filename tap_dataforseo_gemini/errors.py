@@ -29,5 +29,9 @@ class MalformedAnswerError(RetriableAPIError):
     """The answer is not the JSON envelope the API documents."""
 
 
+class InvalidConfigError(ValueError):
+    """The settings do not match the tap's settings schema."""
+
+
 class InvalidStateError(ValueError):
     """The state given to the tap is not one it wrote."""

@@ -10,7 +10,11 @@ import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import (
+    ConfigValidationError,
+    FatalAPIError,
+    RetriableAPIError,
+)
 from singer_sdk.helpers.capabilities import (
     CapabilitiesEnum,
     PluginCapabilities,
@@ -18,7 +22,7 @@ from singer_sdk.helpers.capabilities import (
 )
 
 from tap_dataforseo_gemini import redact
-from tap_dataforseo_gemini.errors import InvalidStateError
+from tap_dataforseo_gemini.errors import InvalidConfigError, InvalidStateError
 from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits
 from tap_dataforseo_gemini.streams import (
     LlmResponseCitationsStream,
@@ -69,7 +73,7 @@ class TapDataForSEOGemini(Tap):
         ),
         th.Property(
             "api_url",
-            th.URIType,
+            th.StringType(pattern=r"^https?://[^/\s]+"),
             default="https://api.dataforseo.com",
             title="API URL",
             description="API host; https://sandbox.dataforseo.com for the free sandbox",
@@ -180,7 +184,12 @@ class TapDataForSEOGemini(Tap):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Validate the settings, then keep the password out of every log line."""
-        super().__init__(*args, **kwargs)
+        try:
+            super().__init__(*args, **kwargs)
+        except ConfigValidationError as exc:
+            raise InvalidConfigError(
+                "invalid settings: " + "; ".join(exc.errors or [str(exc)])
+            ) from None
         redact.install(self.config.get("password") or "")
 
     @cached_property
@@ -210,7 +219,12 @@ class TapDataForSEOGemini(Tap):
 
 
 #: Errors that end a run with one line on stderr instead of a traceback.
-ONE_LINE_ERRORS = (FatalAPIError, RetriableAPIError, InvalidStateError)
+ONE_LINE_ERRORS = (
+    FatalAPIError,
+    RetriableAPIError,
+    InvalidConfigError,
+    InvalidStateError,
+)
 
 
 def main() -> None:
