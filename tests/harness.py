@@ -119,6 +119,7 @@ class Warehouse:
     keys: dict[str, list[str]] = field(default_factory=dict)
     state: dict[str, t.Any] | None = None
     commits: int = 0
+    stderr: str = ""
 
     def ids(self, stream: str) -> set[str]:
         """Task ids loaded in a table."""
@@ -137,29 +138,35 @@ class Warehouse:
         (``kill``) or the target failing and closing its input. Uncommitted rows
         are lost either way. Returns the tap's exit code (None when stopped).
         """
-        process = subprocess.Popen(
-            tap_args(config, state=self.state),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        assert process.stdout is not None
-        batch: list[dict[str, t.Any]] = []
-        for count, line in enumerate(process.stdout):
-            if stop_after is not None and count >= stop_after:
-                if kill:
-                    process.send_signal(signal.SIGKILL)
-                process.stdout.close()
-                process.wait()
-                return None
-            message = json.loads(line)
-            if message["type"] == "SCHEMA":
-                self.keys[message["stream"]] = message["key_properties"]
-            elif message["type"] == "RECORD":
-                batch.append(message)
-            elif message["type"] == "STATE":
-                self._commit(batch, message["value"])
-                batch = []
-        return process.wait()
+        with (
+            tempfile.TemporaryFile() as stderr,
+            subprocess.Popen(
+                tap_args(config, state=self.state),
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+            ) as process,
+        ):
+            assert process.stdout is not None
+            batch: list[dict[str, t.Any]] = []
+            for count, line in enumerate(process.stdout):
+                if stop_after is not None and count >= stop_after:
+                    if kill:
+                        process.send_signal(signal.SIGKILL)
+                    process.stdout.close()
+                    process.wait()
+                    return None
+                message = json.loads(line)
+                if message["type"] == "SCHEMA":
+                    self.keys[message["stream"]] = message["key_properties"]
+                elif message["type"] == "RECORD":
+                    batch.append(message)
+                elif message["type"] == "STATE":
+                    self._commit(batch, message["value"])
+                    batch = []
+            code = process.wait()
+            stderr.seek(0)
+            self.stderr = stderr.read().decode()
+            return code
 
     def _commit(self, batch: list[dict[str, t.Any]], state: dict[str, t.Any]) -> None:
         for message in batch:

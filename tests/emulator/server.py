@@ -11,6 +11,7 @@ import json
 import random
 import socket
 import socketserver
+import sys
 import threading
 import time
 import traceback
@@ -776,6 +777,11 @@ class _Server(ThreadingHTTPServer):
         with self._conns_lock:
             self._conns.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a client goes away mid-request (a killed tap does)."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         """Shut down every open keep-alive connection."""
