@@ -7,6 +7,7 @@ and no task is silently skipped.
 
 from __future__ import annotations
 
+import re
 import typing as t
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -282,16 +283,38 @@ def citations(response: dict[str, t.Any]) -> t.Iterator[dict[str, t.Any]]:
                     "section_index": section_index,
                     "annotation_index": position,
                     **annotation,
-                    "domain": domain(annotation["direct_url"] or annotation["url"]),
+                    "domain": cited_domain(annotation),
                 }
 
 
-def domain(url: str | None) -> str | None:
+#: Hosts that only redirect to the source (Gemini's ``url`` is one of these).
+REDIRECT_HOSTS = frozenset({"vertexaisearch.cloud.google.com"})
+
+
+def cited_domain(annotation: dict[str, t.Any]) -> str | None:
+    """The cited site, without ``www.``.
+
+    The host of ``direct_url``; else ``title`` when it is a domain (Gemini's are);
+    else the host of ``url``, unless that host only redirects.
+    """
+    title = (annotation["title"] or "").strip().lower()
+    candidates = (
+        host(annotation["direct_url"]),
+        title.removeprefix("www.") if _DOMAIN.fullmatch(title) else None,
+        host(annotation["url"]),
+    )
+    return next((c for c in candidates if c and c not in REDIRECT_HOSTS), None)
+
+
+_DOMAIN = re.compile(r"(?:[a-z0-9-]+\.)+[a-z]{2,}")
+
+
+def host(url: str | None) -> str | None:
     """The host of a URL, lower-cased, without a leading ``www.``."""
     if not url:
         return None
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.") or None
+    name = (urlsplit(url).hostname or "").lower()
+    return name.removeprefix("www.") or None
 
 
 def model(item: object, where: Where) -> dict[str, t.Any]:

@@ -150,6 +150,24 @@ def test_citation_domain_prefers_direct_url_without_www():
     assert rows[0]["domain"] == "statista.com"
 
 
-def test_citation_domain_falls_back_to_url():
+def annotation(**fields: str | None) -> dict:
+    base = {"title": None, "url": None, "direct_url": None}
+    return {**base, **fields}
+
+
+def test_citation_domain_falls_back_to_a_domain_like_title():
+    cited = annotation(
+        title="www.Statista.com", url="https://vertexaisearch.cloud.google.com/r/1"
+    )
+    assert records.cited_domain(cited) == "statista.com"
+
+
+def test_citation_domain_falls_back_to_url_when_it_is_not_a_redirect():
+    cited = annotation(title="Acme blog", url="https://blog.acme.com/post")
+    assert records.cited_domain(cited) == "blog.acme.com"
+
+
+def test_citation_domain_is_never_a_redirect_host():
     rows = list(records.citations(records.llm_response(TASK_GET_TASK, "gemini", WHERE)))
-    assert rows[1]["domain"] == "vertexaisearch.cloud.google.com"
+    assert rows[1]["title"] == "Wikipedia"
+    assert rows[1]["domain"] is None
