@@ -405,6 +405,21 @@ class LlmResponseCitationsStream(Stream):
         if record is not None and context is not None and record["id"] == context["id"]:
             yield from records.citations(record)
 
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Start a run with no SCHEMA message written."""
+        super().__init__(*args, **kwargs)
+        self._schema_written = False
+
+    def _write_schema_message(self) -> None:
+        """Write the SCHEMA once a run.
+
+        The SDK writes one each time a child syncs, i.e. per task here, and some
+        loaders (target-duckdb) flush every buffer on each SCHEMA message.
+        """
+        if not self._schema_written:
+            super()._write_schema_message()
+            self._schema_written = True
+
     def _write_state_message(self) -> None:
         """Write nothing: citations have no bookmark; llm_responses' STATE covers them.
 

@@ -223,3 +223,11 @@ def test_stream_maps_apply_to_records(make_emulator):
     records = run.records("llm_responses")
     assert len(records) == 3
     assert all("user_prompt" not in r and r["llm"] == "GEMINI" for r in records)
+
+
+def test_citations_schema_is_written_once_a_run(make_emulator):
+    emulator = make_emulator(seed=17)
+    emulator.add_tasks(10, web_search=True)
+    run = run_tap(config_for(emulator.url))
+    schemas = [m for m in run.messages if m["type"] == "SCHEMA"]
+    assert sorted(m["stream"] for m in schemas) == sorted(STREAMS)
