@@ -1,0 +1,1 @@
+"""``make demo``: the emulator, ``meltano run`` into DuckDB, then a summary in SQL."""

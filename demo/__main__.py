@@ -1,0 +1,78 @@
+"""``python -m demo``: emulator, ``meltano run`` into DuckDB, summary in SQL.
+
+Steps: start the DataForSEO emulator on a free port, install the two plugins,
+delete the previous ``output/warehouse.duckdb``, run
+``meltano run --full-refresh tap-dataforseo-gemini target-duckdb``, stop the
+emulator, then print what DuckDB holds. Meltano's output goes to
+``output/meltano.log``; on failure its tail is printed, then one line.
+
+``--full-refresh``: every demo starts a new emulator (new task ids, new clock) and
+an empty warehouse, so the state a previous demo saved describes neither.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from demo import emulator, pipeline
+from demo.errors import DemoError
+from demo.summary import summarize
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "output"
+#: Where meltano.yml points target-duckdb (set again as TARGET_DUCKDB_FILEPATH).
+WAREHOUSE = OUTPUT / "warehouse.duckdb"
+LOG = OUTPUT / "meltano.log"
+
+
+def demo() -> None:
+    """Run every step and print the summary.
+
+    Raises:
+        DemoError: a step failed.
+    """
+    OUTPUT.mkdir(exist_ok=True)
+    LOG.unlink(missing_ok=True)
+    for stale in (WAREHOUSE, WAREHOUSE.with_name(WAREHOUSE.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    started = time.monotonic()
+    with emulator.running(ROOT) as api:
+        print(f"Emulator: {api.tasks} tasks at {api.url}")
+        env = pipeline.environment(
+            api.url, emulator.LOGIN, emulator.PASSWORD, WAREHOUSE
+        )
+        print("meltano install tap-dataforseo-gemini target-duckdb ...", flush=True)
+        pipeline.install(ROOT, LOG, env)
+        print(
+            "meltano run --full-refresh tap-dataforseo-gemini target-duckdb ...",
+            flush=True,
+        )
+        pipeline.run(ROOT, LOG, env)
+    if not WAREHOUSE.exists():
+        raise DemoError(f"meltano run left no {WAREHOUSE}")
+    summary = summarize(WAREHOUSE, api.tasks)
+    elapsed = time.monotonic() - started
+    print(
+        f"Loaded {WAREHOUSE.relative_to(ROOT)} in {elapsed:.1f} s "
+        f"(Meltano's output: {LOG.relative_to(ROOT)})\n"
+    )
+    print("\n".join(summary.lines()))
+
+
+def main() -> int:
+    """Run the demo; a failure ends with one line on stderr and exit code 1."""
+    try:
+        demo()
+    except DemoError as exc:
+        print(f"demo: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # one line for anything else too
+        print(f"demo: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

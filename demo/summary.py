@@ -1,0 +1,122 @@
+"""What the demo loaded, in SQL over the DuckDB file."""
+
+from __future__ import annotations
+
+import typing as t
+from dataclasses import dataclass
+
+import duckdb
+
+from demo.errors import DemoError
+
+if t.TYPE_CHECKING:
+    from pathlib import Path
+
+SCHEMA = "dataforseo"
+BRANDS = ("Acme", "Globex", "Initech", "Umbrella")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Figures of one demo run, read back from DuckDB."""
+
+    responses: int
+    ready_tasks: int
+    citations: int
+    models: list[tuple[str, int]]
+    input_tokens: int
+    output_tokens: int
+    money_spent: float
+    cost: float
+    domains: list[tuple[str, int]]
+    #: Brand, and how many responses mention it.
+    voice: list[tuple[str, int]]
+
+    def lines(self) -> list[str]:
+        """The summary as printable lines."""
+        width = max(len(str(name)) for name, _ in [*self.models, *self.domains])
+        return [
+            f"Tasks    {self.responses} (llm_responses), {self.ready_tasks} "
+            f"(ready_tasks), {self.citations} citations",
+            f"Tokens   {self.input_tokens:,} input, {self.output_tokens:,} output",
+            f"Spend    ${self.money_spent:.4f} money_spent (model provider), "
+            f"${self.cost:.4f} cost (DataForSEO, task_get)",
+            "Models used",
+            *(f"  {name:<{width}} {count:>5}" for name, count in self.models),
+            "Top 5 cited domains",
+            *(f"  {name:<{width}} {count:>5}" for name, count in self.domains),
+            "Share of voice (responses that mention the brand)",
+            *(
+                f"  {brand:<10} {count / self.responses:6.1%}  "
+                f"({count} of {self.responses})"
+                for brand, count in self.voice
+            ),
+        ]
+
+
+def _row(
+    db: duckdb.DuckDBPyConnection, sql: str, params: list[t.Any] | None = None
+) -> tuple[t.Any, ...]:
+    """The single row of a query."""
+    row = db.execute(sql, params).fetchone()
+    if row is None:
+        raise DemoError(f"no row from: {sql}")
+    return row
+
+
+def summarize(warehouse: Path, expected_tasks: int) -> Summary:
+    """Read the figures; fail unless every one of the emulator's tasks is there once.
+
+    Raises:
+        DemoError: DuckDB holds a different number of tasks than the emulator.
+    """
+    responses_table = f"{SCHEMA}.llm_responses"
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        responses, distinct = _row(
+            db, f"select count(*), count(distinct id) from {responses_table}"
+        )
+        (ready,) = _row(db, f"select count(*) from {SCHEMA}.ready_tasks")
+        if not responses == distinct == ready == expected_tasks:
+            raise DemoError(
+                f"the emulator has {expected_tasks} tasks but DuckDB holds "
+                f"{responses} responses ({distinct} distinct) and {ready} ready tasks"
+            )
+        (citations,) = _row(db, f"select count(*) from {SCHEMA}.llm_response_citations")
+        models = db.execute(
+            f"select model_name, count(*) from {responses_table} "
+            "group by model_name order by count(*) desc, model_name"
+        ).fetchall()
+        input_tokens, output_tokens, money_spent, cost = _row(
+            db,
+            "select sum(input_tokens), sum(output_tokens), sum(money_spent), "
+            f"sum(cost) from {responses_table}",
+        )
+        domains = db.execute(
+            f"select domain, count(*) from {SCHEMA}.llm_response_citations "
+            "where domain is not null "
+            "group by domain order by count(*) desc, domain limit 5"
+        ).fetchall()
+        voice = [
+            (
+                brand,
+                _row(
+                    db,
+                    f"select count(*) from {responses_table} "
+                    "where response_text ilike ?",
+                    [f"%{brand}%"],
+                )[0],
+            )
+            for brand in BRANDS
+        ]
+    return Summary(
+        responses=responses,
+        ready_tasks=ready,
+        citations=citations,
+        models=models,
+        input_tokens=int(input_tokens or 0),
+        output_tokens=int(output_tokens or 0),
+        money_spent=float(money_spent or 0),
+        cost=float(cost or 0),
+        domains=domains,
+        voice=voice,
+    )
