@@ -106,7 +106,7 @@ class DataForSEOStream(RESTStream):
             self.backoff_wait_generator,
             RETRIABLE,
             max_tries=self.config["max_tries"],
-            max_time=self.config["max_retry_seconds"],
+            max_time=float(self.config["max_retry_seconds"]),
             jitter=backoff.full_jitter,
             on_backoff=self.backoff_handler,
             logger=None,

@@ -321,7 +321,10 @@ class LlmResponsesStream(DataForSEOStream):
         bookmark = Bookmark(self.stream_state)
         plan = pending + reconciled
         progress = Progress(
-            self.logger, self.name, len(plan), self.config["progress_interval_seconds"]
+            self.logger,
+            self.name,
+            len(plan),
+            float(self.config["progress_interval_seconds"]),
         )
         workers = self.config["max_concurrent_requests"]
         tasks = ordered_map(self.task_get, plan, workers=workers, window=2 * workers)

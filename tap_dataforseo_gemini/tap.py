@@ -195,7 +195,7 @@ class TapDataForSEOGemini(Tap):
     @cached_property
     def rate_limits(self) -> RateLimits:
         """The run's request windows, shared by every stream and worker."""
-        window = self.config["rate_limit_window_seconds"]
+        window = float(self.config["rate_limit_window_seconds"])
         return RateLimits(
             RateLimiter(self.config["rate_limit_per_minute"], window),
             {

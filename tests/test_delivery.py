@@ -63,7 +63,9 @@ def test_kills_while_tasks_age_past_tasks_ready_lose_no_task(make_emulator, seed
 @pytest.mark.slow
 def test_state_stays_flat_while_thousands_of_tasks_pass(make_emulator):
     emulator = make_emulator(seed=9, rate_limit_per_minute=100_000)
-    config = config_for(emulator.url, max_concurrent_requests=8)
+    config = config_for(
+        emulator.url, max_concurrent_requests=8, progress_interval_seconds=0.5
+    )
     warehouse = Warehouse()
     sizes = []
     for _ in range(6):
