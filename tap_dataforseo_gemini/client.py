@@ -99,8 +99,8 @@ class DataForSEOStream(RESTStream):
         """Pace each try to the rate limits, and retry with exponential backoff."""
 
         def paced(request: requests.PreparedRequest, *args: t.Any) -> t.Any:
-            self.rate_limits.acquire(endpoint_of(request.path_url or ""))
-            return func(request, *args)
+            with self.rate_limits.slot(endpoint_of(request.path_url or "")):
+                return func(request, *args)
 
         return backoff.on_exception(
             self.backoff_wait_generator,

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 
 #: Calls this close to leaving the window count as gone (absorbs float rounding).
 _EPSILON = 1e-6
 
 
 class RateLimiter:
-    """Allow at most ``limit`` calls in any sliding window of ``window`` seconds.
+    """Allow at most ``limit`` calls in any window of ``window`` seconds.
 
-    A call under the limit never waits; a call over it sleeps until the oldest call
-    in the window leaves it. Thread-safe: all workers of a run share one instance.
+    A call holds its slot while it runs and for ``window`` seconds after it ends,
+    so however long the request takes to reach the server, no server-side window
+    sees more than ``limit`` calls. A call under the limit never waits.
+    Thread-safe: all workers of a run share one instance.
     """
 
     def __init__(
@@ -24,7 +27,6 @@ class RateLimiter:
         window: float = 60.0,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         """Create a window of ``limit`` calls per ``window`` seconds."""
         if limit < 1:
@@ -32,24 +34,43 @@ class RateLimiter:
         self.limit = limit
         self.window = window
         self._clock = clock
-        self._sleep = sleep
-        self._calls: deque[float] = deque()
-        self._lock = threading.Lock()
+        self._ended: list[float] = []
+        self._running = 0
+        self._changed = threading.Condition()
 
     def acquire(self) -> float:
         """Wait for a free slot and take it; return the seconds waited."""
-        waited = 0.0
-        while True:
-            with self._lock:
+        started = self._clock()
+        with self._changed:
+            while True:
                 now = self._clock()
-                while self._calls and self._calls[0] + self.window <= now + _EPSILON:
-                    self._calls.popleft()
-                if len(self._calls) < self.limit:
-                    self._calls.append(now)
-                    return waited
-                delay = self._calls[0] + self.window - now
-            self._sleep(delay)
-            waited += delay
+                while self._ended and self._ended[0] + self.window <= now + _EPSILON:
+                    heapq.heappop(self._ended)
+                if len(self._ended) + self._running < self.limit:
+                    self._running += 1
+                    return now - started
+                oldest = self._ended[0] + self.window - now if self._ended else None
+                self._wait(oldest)
+
+    def _wait(self, timeout: float | None) -> None:
+        """Sleep until a slot may be free: a call ends, or the oldest leaves."""
+        self._changed.wait(timeout)
+
+    def release(self) -> None:
+        """End a call: its slot frees ``window`` seconds from now."""
+        with self._changed:
+            self._running -= 1
+            heapq.heappush(self._ended, self._clock())
+            self._changed.notify_all()
+
+    @contextmanager
+    def slot(self) -> Iterator[float]:
+        """Hold a slot for the duration of a call; yield the seconds waited."""
+        waited = self.acquire()
+        try:
+            yield waited
+        finally:
+            self.release()
 
 
 class RateLimits:
@@ -60,9 +81,11 @@ class RateLimits:
         self.account = account
         self.endpoints = endpoints
 
-    def acquire(self, endpoint: str) -> float:
-        """Take a slot in the endpoint's window, then in the account's."""
-        waited = 0.0
-        if limiter := self.endpoints.get(endpoint):
-            waited += limiter.acquire()
-        return waited + self.account.acquire()
+    @contextmanager
+    def slot(self, endpoint: str) -> Iterator[None]:
+        """Hold a slot in the endpoint's window, then in the account's."""
+        with ExitStack() as stack:
+            if limiter := self.endpoints.get(endpoint):
+                stack.enter_context(limiter.slot())
+            stack.enter_context(self.account.slot())
+            yield

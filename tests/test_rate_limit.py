@@ -11,51 +11,67 @@ from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits
 
 
 class FakeClock:
-    """A clock that moves only when something sleeps."""
+    """A clock that moves when told to, or when a limiter waits."""
 
     def __init__(self) -> None:
         self.now = 0.0
-        self.slept: list[float] = []
+        self.waits: list[float | None] = []
 
     def __call__(self) -> float:
         return self.now
 
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+    def wait(self, timeout: float | None) -> None:
+        assert timeout is not None, "would wait for a running call forever"
+        self.waits.append(timeout)
+        self.now += timeout
 
 
 def limiter(limit: int, window: float = 60.0) -> tuple[RateLimiter, FakeClock]:
     clock = FakeClock()
-    return RateLimiter(limit, window, clock=clock, sleep=clock.sleep), clock
+    rate = RateLimiter(limit, window, clock=clock)
+    rate._wait = clock.wait
+    return rate, clock
 
 
-def test_calls_under_the_limit_never_sleep():
+def call(rate: RateLimiter, clock: FakeClock, duration: float = 0.0) -> float:
+    """One call: take a slot, run for ``duration``, release; return the wait."""
+    with rate.slot() as waited:
+        clock.now += duration
+    return waited
+
+
+def test_calls_under_the_limit_never_wait():
     rate, clock = limiter(5)
-    for _ in range(5):
-        assert rate.acquire() == 0.0
-    assert clock.slept == []
+    assert [call(rate, clock) for _ in range(5)] == [0.0] * 5
+    assert clock.waits == []
 
 
 def test_call_over_the_limit_waits_for_the_oldest_to_leave_the_window():
     rate, clock = limiter(3)
     for second in range(3):
         clock.now = float(second)
-        rate.acquire()
+        call(rate, clock)
     clock.now = 10.0
-    assert rate.acquire() == pytest.approx(50.0)
+    assert call(rate, clock) == pytest.approx(50.0)
     assert clock.now == pytest.approx(60.0)
+
+
+def test_a_slot_frees_a_window_after_its_call_ends_not_starts():
+    rate, clock = limiter(1, window=10.0)
+    call(rate, clock, duration=4.0)
+    assert call(rate, clock) == pytest.approx(10.0)
+    assert clock.now == pytest.approx(14.0)
 
 
 def test_no_window_ever_holds_more_than_the_limit():
     rate, clock = limiter(4, window=1.0)
-    stamps = []
+    starts = []
     for _ in range(40):
-        rate.acquire()
-        stamps.append(clock.now)
+        with rate.slot():
+            starts.append(clock.now)
         clock.now += 0.01
-    for index, start in enumerate(stamps):
-        in_window = [s for s in stamps[index:] if s < start + 1.0 - 1e-6]
+    for index, start in enumerate(starts):
+        in_window = [s for s in starts[index:] if s < start + 1.0 - 1e-6]
         assert len(in_window) <= 4
 
 
@@ -64,14 +80,15 @@ def test_limit_of_zero_is_refused():
         RateLimiter(0)
 
 
-def test_endpoint_window_is_taken_before_the_account_window():
-    account, account_clock = limiter(100)
+def test_endpoint_window_is_taken_as_well_as_the_account_window():
+    account, _ = limiter(100)
     endpoint, endpoint_clock = limiter(2)
     limits = RateLimits(account, {"tasks_ready": endpoint})
     for _ in range(3):
-        limits.acquire("tasks_ready")
-    assert endpoint_clock.slept == [60.0]
-    assert account_clock.slept == []
+        with limits.slot("tasks_ready"):
+            pass
+    assert endpoint_clock.waits == [60.0]
+    assert len(account._ended) == 3
 
 
 def test_other_endpoints_share_only_the_account_window():
@@ -79,27 +96,48 @@ def test_other_endpoints_share_only_the_account_window():
     endpoint, endpoint_clock = limiter(1)
     limits = RateLimits(account, {"tasks_ready": endpoint})
     for _ in range(5):
-        limits.acquire("task_get")
-    assert endpoint_clock.slept == []
+        with limits.slot("task_get"):
+            pass
+    assert endpoint_clock.waits == []
+    assert endpoint._ended == []
 
 
 def test_threads_sharing_a_limiter_stay_within_the_limit():
     rate = RateLimiter(10, window=0.5)
-    stamps: list[float] = []
+    starts: list[float] = []
     lock = threading.Lock()
 
     def worker() -> None:
         for _ in range(5):
-            rate.acquire()
-            with lock:
-                stamps.append(time.monotonic())
+            with rate.slot():
+                with lock:
+                    starts.append(time.monotonic())
+                time.sleep(0.001)
 
     threads = [threading.Thread(target=worker) for _ in range(6)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    stamps.sort()
-    assert len(stamps) == 30
-    for index, start in enumerate(stamps):
-        assert len([s for s in stamps[index:] if s < start + 0.5 - 1e-3]) <= 10
+    starts.sort()
+    assert len(starts) == 30
+    for index, start in enumerate(starts):
+        assert len([s for s in starts[index:] if s < start + 0.5 - 1e-3]) <= 10
+
+
+def test_running_calls_hold_their_slots():
+    rate = RateLimiter(2, window=0.01)
+    rate.acquire()
+    rate.acquire()
+    freed = threading.Event()
+
+    def third() -> None:
+        rate.acquire()
+        freed.set()
+
+    waiter = threading.Thread(target=third)
+    waiter.start()
+    assert not freed.wait(0.1)
+    rate.release()
+    assert freed.wait(2)
+    waiter.join()
