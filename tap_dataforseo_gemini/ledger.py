@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from tap_dataforseo_gemini import envelope
 from tap_dataforseo_gemini.errors import APIError
-from tap_dataforseo_gemini.records import Where, mapping, scalar
+from tap_dataforseo_gemini.records import Where, mapping, moment, scalar
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -25,30 +25,11 @@ if t.TYPE_CHECKING:
 SETTLE = timedelta(minutes=5)
 #: ``id_list`` returns at most this many tasks a call.
 PAGE_SIZE = 1000
-_API_DATETIME = "%Y-%m-%d %H:%M:%S %z"
 
 
-def to_api(moment: datetime) -> str:
-    """Format a moment as the API writes it: ``2025-07-14 07:25:54 +00:00``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S +00:00")
-
-
-def from_api(value: object, where: Where) -> datetime | None:
-    """Parse the API's ``2025-07-14 07:25:54 +00:00`` (or ISO 8601); null stays None."""
-    text = scalar(value, str, where)
-    if text is None:
-        return None
-    for parse in (
-        lambda: datetime.strptime(text, _API_DATETIME),
-        lambda: datetime.fromisoformat(text),
-    ):
-        try:
-            moment = parse()
-        except ValueError:
-            continue
-        if moment.tzinfo is not None:
-            return moment
-    raise where.fail(f"is {text!r}, expected a date like 2025-07-14 07:25:54 +00:00")
+def to_api(when: datetime) -> str:
+    """Format a time as the API writes it: ``2025-07-14 07:25:54 +00:00``."""
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S +00:00")
 
 
 @dataclass(frozen=True)
@@ -72,10 +53,10 @@ class Watermark:
         saved = mapping(value, where)
         if not saved:
             return cls(first_start)
-        posted_from = from_api(saved.get("posted_from"), where / "posted_from")
+        posted_from = moment(saved.get("posted_from"), where / "posted_from")
         if posted_from is None:
             return cls(first_start)
-        return cls(posted_from, from_api(saved.get("done_after"), where / "done_after"))
+        return cls(posted_from, moment(saved.get("done_after"), where / "done_after"))
 
 
 @dataclass(frozen=True)
@@ -193,9 +174,9 @@ def _entry(item: object, where: Where, marker: str) -> Entry | None:
     if marker not in url:
         return None
     task_id = scalar(item.get("id"), str, where / "id")
-    posted = from_api(item.get("datetime_posted"), where / "datetime_posted")
+    posted = moment(item.get("datetime_posted"), where / "datetime_posted")
     if not task_id or posted is None:
         raise where.fail("has no id or datetime_posted")
     return Entry(
-        task_id, posted, from_api(item.get("datetime_done"), where / "datetime_done")
+        task_id, posted, moment(item.get("datetime_done"), where / "datetime_done")
     )

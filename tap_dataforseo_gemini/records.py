@@ -102,21 +102,28 @@ def array(value: object, where: Where) -> list[t.Any] | None:
     return _raise(where.fail(f"is {type(value).__name__}, expected an array or null"))
 
 
+def moment(value: object, where: Where) -> datetime | None:
+    """Parse the API's ``2025-07-14 07:25:54 +00:00`` (or ISO 8601 with an offset)."""
+    text = scalar(value, str, where)
+    if text is None:
+        return None
+    for parse in (
+        lambda: datetime.strptime(text, _API_DATETIME),
+        lambda: datetime.fromisoformat(text),
+    ):
+        try:
+            parsed = parse()
+        except ValueError:
+            continue
+        if parsed.tzinfo is not None:
+            return parsed
+    raise where.fail(f"is {text!r}, expected a date like 2025-07-14 07:25:54 +00:00")
+
+
 def iso8601(value: object, where: Where) -> str | None:
     """Convert the API's ``2025-07-14 07:25:54 +00:00`` to ISO 8601."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            return datetime.strptime(value, _API_DATETIME).isoformat()
-        except ValueError:
-            try:
-                return datetime.fromisoformat(value).isoformat()
-            except ValueError:
-                pass
-    return _raise(
-        where.fail(f"is {value!r}, expected a date like 2025-07-14 07:25:54 +00:00")
-    )
+    parsed = moment(value, where)
+    return None if parsed is None else parsed.isoformat()
 
 
 def ready_task(item: object, where: Where) -> dict[str, t.Any]:

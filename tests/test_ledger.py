@@ -12,7 +12,7 @@ from tap_dataforseo_gemini.ledger import (
     Entry,
     Planned,
     Watermark,
-    from_api,
+    moment,
     read,
     reconcile,
     to_api,
@@ -28,12 +28,12 @@ def at(minutes: float) -> datetime:
 
 
 def test_api_dates_round_trip():
-    assert from_api(to_api(at(90)), Where("x")) == at(90)
+    assert moment(to_api(at(90)), Where("x")) == at(90)
 
 
 def test_unparseable_date_names_the_field():
     with pytest.raises(MalformedAnswerError, match="datetime_done"):
-        from_api("soon", Where("id_list", "datetime_done"))
+        moment("soon", Where("id_list", "datetime_done"))
 
 
 def test_first_run_collects_every_done_task_in_posting_order():
