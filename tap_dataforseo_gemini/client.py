@@ -137,8 +137,12 @@ class DataForSEOStream(RESTStream):
             headers=request.headers,
             json=request.data,
         )
-        response = self.request_decorator(self._send_once)(prepared)
+        response = self._send_retrying(prepared)
         return envelope.read(response, endpoint_of(prepared.path_url))
+
+    @cached_property
+    def _send_retrying(self) -> Callable[[requests.PreparedRequest], requests.Response]:
+        return self.request_decorator(self._send_once)
 
     def _send_once(self, prepared: requests.PreparedRequest) -> requests.Response:
         response = self.requests_session.send(prepared, timeout=self.timeout)

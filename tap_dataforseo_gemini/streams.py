@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing as t
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from singer_sdk import Stream
@@ -27,6 +28,22 @@ TASKS_READY_LIMIT = 1000
 RESULTS_KEPT = timedelta(days=30)
 #: A STATE message is written after this many collected tasks.
 CHECKPOINT_EVERY = 100
+
+
+@dataclass
+class Plan:
+    """One run's collection: pending tasks first, then the reconciled ones."""
+
+    bookmark: Bookmark
+    pending: list[str]
+    reconciliation: ledger.Reconciliation | None
+
+    @property
+    def ids(self) -> list[str]:
+        """The task ids to collect, in order."""
+        reconciled = self.reconciliation.tasks if self.reconciliation else []
+        return self.pending + [task.id for task in reconciled]
+
 
 LLM = th.Property(
     "se", th.StringType, description="The LLM that answered: gemini, chat_gpt, claude"
@@ -203,8 +220,7 @@ class LlmResponsesStream(DataForSEOStream):
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Start with nothing planned."""
         super().__init__(*args, **kwargs)
-        self._pending_planned: list[str] = []
-        self._reconciliation: ledger.Reconciliation | None = None
+        self._plan: Plan | None = None
         self.current_record: dict[str, t.Any] | None = None
 
     @property
@@ -233,13 +249,13 @@ class LlmResponsesStream(DataForSEOStream):
         watermark has not moved. Without ``id_list``, same run falls back to next.
         """
         bookmark = Bookmark(self.stream_state)
-        self._pending_planned = bookmark.pending
+        pending = bookmark.pending
         reconciliation = self._reconcile(listed, bookmark) if self.same_run else None
         if reconciliation is None:
             bookmark.add(record["id"] for record in listed)
         else:
             reconciliation.drop(bookmark.is_pending)
-        self._reconciliation = reconciliation
+        self._plan = Plan(bookmark, pending, reconciliation)
 
     def _reconcile(
         self, listed: list[dict[str, t.Any]], bookmark: Bookmark
@@ -309,34 +325,27 @@ class LlmResponsesStream(DataForSEOStream):
         the pending list, and the watermark moves past it, only after its record
         has been written: the generator resumes after the SDK writes it.
         """
-        pending = self._pending_planned
-        reconciled = (
-            [task.id for task in self._reconciliation.tasks]
-            if self._reconciliation
-            else []
-        )
-        self._pending_planned = []
-        if self.ABORT_AT_RECORD_COUNT is not None:
+        plan, self._plan = self._plan, None
+        if plan is None or self.ABORT_AT_RECORD_COUNT is not None:
             return
-        bookmark = Bookmark(self.stream_state)
-        plan = pending + reconciled
+        ids = plan.ids
         progress = Progress(
             self.logger,
             self.name,
-            len(plan),
+            len(ids),
             float(self.config["progress_interval_seconds"]),
         )
         workers = self.config["max_concurrent_requests"]
-        tasks = ordered_map(self.task_get, plan, workers=workers, window=2 * workers)
+        tasks = ordered_map(self.task_get, ids, workers=workers, window=2 * workers)
         for position, (_, task) in enumerate(tasks, start=1):
-            outcome = yield from self._deliver(task, bookmark)
+            outcome = yield from self._deliver(task, plan.bookmark)
             progress.count(outcome)
             if position % CHECKPOINT_EVERY == 0:
-                self._checkpoint(max(0, position - len(pending)))
+                self._checkpoint(plan, position)
         self.current_record = None
-        if plan:
+        if ids:
             progress.log("done")
-        self._checkpoint(len(reconciled))
+        self._checkpoint(plan, len(ids))
 
     def _deliver(
         self, task: dict[str, t.Any], bookmark: Bookmark
@@ -361,12 +370,12 @@ class LlmResponsesStream(DataForSEOStream):
         bookmark.deliver(task_id)
         return "collected" if status == envelope.OK else "failed"
 
-    def _checkpoint(self, reconciled: int) -> None:
+    def _checkpoint(self, plan: Plan, handled: int) -> None:
         """Write a STATE message: pending as it stands, the watermark so far."""
-        if self._reconciliation is not None:
-            Bookmark(self.stream_state).ledger = self._reconciliation.watermark_after(
-                reconciled
-            ).to_state()
+        if plan.reconciliation is not None:
+            reconciled = max(0, handled - len(plan.pending))
+            watermark = plan.reconciliation.watermark_after(reconciled)
+            plan.bookmark.ledger = watermark.to_state()
         self.state_manager.is_flushed = False
         self._write_state_message()
 
