@@ -9,6 +9,7 @@ from functools import cached_property
 import backoff
 import requests
 from requests.auth import HTTPBasicAuth
+from requests.utils import resolve_proxies
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import RetriableAPIError
 
@@ -86,6 +87,18 @@ class DataForSEOStream(RESTStream):
             self._sessions.session = session
         return session
 
+    def _proxies(self, prepared: requests.PreparedRequest) -> dict[str, str]:
+        """The environment's proxies for the API host, worked out once per thread.
+
+        ``Session.send`` would otherwise scan the environment on every request.
+        """
+        proxies = getattr(self._sessions, "proxies", None)
+        if proxies is None:
+            session = self.requests_session
+            proxies = resolve_proxies(prepared, session.proxies, session.trust_env)
+            self._sessions.proxies = proxies
+        return proxies
+
     @property
     def rate_limits(self) -> RateLimits:
         """The run's request windows, shared by all streams and workers."""
@@ -145,7 +158,9 @@ class DataForSEOStream(RESTStream):
         return self.request_decorator(self._send_once)
 
     def _send_once(self, prepared: requests.PreparedRequest) -> requests.Response:
-        response = self.requests_session.send(prepared, timeout=self.timeout)
+        response = self.requests_session.send(
+            prepared, timeout=self.timeout, proxies=self._proxies(prepared)
+        )
         self.validate_response(response)
         return response
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import typing as t
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from singer_sdk import Stream
+from singer_sdk import Stream, metrics
 from singer_sdk import typing as th
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
@@ -26,6 +27,10 @@ if t.TYPE_CHECKING:
 TASKS_READY_LIMIT = 1000
 #: ``task_get`` answers for this long after a task is posted.
 RESULTS_KEPT = timedelta(days=30)
+#: Where the per-task metrics of the citations stream go: nowhere, below WARNING.
+QUIET_METRICS = logging.getLogger("tap_dataforseo_gemini.per_task_metrics")
+QUIET_METRICS.setLevel(logging.WARNING)
+QUIET_METRICS.propagate = False
 #: A STATE message is written after this many collected tasks.
 CHECKPOINT_EVERY = 100
 
@@ -431,6 +436,25 @@ class LlmResponseCitationsStream(Stream):
         if not self._schema_written:
             super()._write_schema_message()
             self._schema_written = True
+
+    def log(
+        self, message: str, *args: t.Any, level: int = logging.INFO, **kwargs: t.Any
+    ) -> None:
+        """Log warnings and errors only: the SDK's INFO lines come once per task."""
+        if level > logging.INFO:
+            super().log(message, *args, level=level, **kwargs)
+
+    def get_record_counter(self, **kwargs: t.Any) -> metrics.Counter:
+        """A counter that stays quiet: one METRIC line per task would flood the log."""
+        counter = super().get_record_counter(**kwargs)
+        counter.logger = QUIET_METRICS
+        return counter
+
+    def get_sync_timer(self) -> metrics.Timer:
+        """A timer that stays quiet, like the counter."""
+        timer = super().get_sync_timer()
+        timer.logger = QUIET_METRICS
+        return timer
 
     def _write_state_message(self) -> None:
         """Write nothing: citations have no bookmark; llm_responses' STATE covers them.

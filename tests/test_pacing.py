@@ -82,3 +82,11 @@ def test_progress_is_logged_with_counts_and_rate(make_emulator):
     assert progress
     assert "tasks/s" in progress[0]
     assert "llm_responses done: 40 of 40 tasks (40 collected)" in run.stderr
+
+
+def test_citations_add_no_log_line_per_task(make_emulator):
+    emulator = make_emulator(seed=56)
+    emulator.add_tasks(30, web_search=True)
+    run = run_tap(config_for(emulator.url))
+    assert len(run.records("llm_response_citations")) > 30
+    assert run.stderr.count("llm_response_citations") <= 2
