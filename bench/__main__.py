@@ -1,0 +1,287 @@
+"""``python -m bench``: throughput, rate-ceiling and memory figures of the tap.
+
+Each scenario starts ``python -m tests.emulator`` in its own process, runs the
+tap against it as a subprocess and prints one line of figures with PASS or FAIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import typing as t
+from pathlib import Path
+
+from bench.harness import ROOT, Emulator, TapRun, run_tap, tap_config
+
+#: Targets: x the sequential bound, x the rate ceiling, large/small peak RSS.
+THROUGHPUT_TARGET = 12.0
+CEILING_TARGET = 0.9
+MEMORY_TARGET = 1.3
+#: The tap's default account limit: calls a 60 s window.
+DEFAULT_LIMIT, DEFAULT_WINDOW = 2000, 60.0
+#: The quick ceiling variant: the same 2000 calls/min, in 10 s windows.
+QUICK_WINDOW = 10.0
+QUICK_TASKS = 1000
+SCENARIOS = ("throughput", "ceiling", "memory")
+#: The tap's default ``max_concurrent_requests``.
+DEFAULT_WORKERS = 24
+
+
+def non_task_calls(tasks: int) -> int:
+    """Calls a run makes besides ``task_get``: models, tasks_ready, id_list pages.
+
+    ``id_list`` pages hold 1000 tasks and paging stops at a short page.
+    """
+    return 2 + tasks // 1000 + 1
+
+
+def fastest_run(
+    tasks: int, limit: int, window: float, latency: float, workers: int
+) -> float:
+    """The shortest run the settings allow, in seconds, startup aside.
+
+    The listing calls go one after another; then ``workers`` task_get calls run
+    at once. The tap's window lets ``limit`` calls go at once and holds each
+    slot until a window after its call ends: the next ``limit`` calls go one
+    window and one latency after the first of those.
+    """
+    rate = workers / latency if latency > 0 else float("inf")
+    start, left = non_task_calls(tasks) * latency, tasks + non_task_calls(tasks)
+    while left > limit:
+        start += max(window + latency, limit / rate)
+        left -= limit
+    return start + left / rate
+
+
+def check(run: TapRun, tasks: int) -> str:
+    """Empty if the run collected every task, else what went wrong."""
+    if run.exit_code != 0:
+        return f"tap exit code {run.exit_code}"
+    if run.records["llm_responses"] != tasks:
+        return f"{run.records['llm_responses']} llm_responses records, not {tasks}"
+    return ""
+
+
+def explain(*runs: TapRun) -> None:
+    """Print the end of the log of runs that failed."""
+    for run in runs:
+        if run.exit_code != 0:
+            print("  " + "\n  ".join(run.stderr_tail.splitlines()[-6:]))
+
+
+def verdict(ok: bool, target: str, problem: str = "") -> str:
+    """PASS or FAIL against a target, or FAIL with the problem."""
+    if problem:
+        return f"FAIL ({problem})"
+    return f"{'PASS' if ok else 'FAIL'} ({target})"
+
+
+def figures(run: TapRun) -> str:
+    """Peak RSS and CPU cost of a run, and the CPU the rest of the machine used."""
+    return (
+        f"rss {run.max_rss_kb / 1024:.1f} MB | cpu {run.cpu:.2f} s = "
+        f"{run.cpu_per_1k_records:.2f} s/1k rec ({run.total_records} rec) | "
+        f"{cpu_elsewhere(run)}"
+    )
+
+
+def cpu_elsewhere(run: TapRun) -> str:
+    """CPU seconds of the emulator and of other processes during the tap run."""
+    return f"emulator cpu {run.emulator_cpu:.1f} s, others {run.other_cpu:.1f} s"
+
+
+def collect_phase(run: TapRun, tasks: int) -> str:
+    """The collection phase from the tap's ``llm_responses done`` log line."""
+    if run.collect_seconds is None:
+        return "collect ?"
+    return f"collect {run.collect_seconds:.2f} s = {tasks / run.collect_seconds:.0f}/s"
+
+
+def throughput(args: argparse.Namespace) -> bool:
+    """Many tasks at a small latency: how far above sequential collection."""
+    tasks = args.tasks or 1000
+    latency = 0.05 if args.latency is None else args.latency
+    limit, window = args.limit or DEFAULT_LIMIT, args.window or DEFAULT_WINDOW
+    with Emulator(
+        tasks, args.root, latency=latency, rate_limit=limit, rate_window=window
+    ) as emulator:
+        run = run_tap(
+            tap_config(
+                emulator.url,
+                rate_limit_per_minute=limit,
+                rate_limit_window_seconds=window,
+                **args.settings,
+            ),
+            args.root,
+            emulator,
+        )
+    bound = tasks * latency
+    ratio = bound / run.wall
+    collect_ratio = bound / run.collect_seconds if run.collect_seconds else 0.0
+    calls = tasks + non_task_calls(tasks) + run.retries
+    ceiling = (calls / run.wall) / (limit / window)
+    workers = args.settings.get("max_concurrent_requests", DEFAULT_WORKERS)
+    fastest = fastest_run(tasks, limit, window, latency, workers)
+    print(
+        f"throughput  {tasks} tasks @{latency * 1000:.0f} ms: wall {run.wall:.2f} s = "
+        f"{tasks / run.wall:.0f} tasks/s ({collect_phase(run, tasks)}) | "
+        f"x{ratio:.1f} seq bound {bound:.0f} s (collect x{collect_ratio:.1f}) | "
+        f"fastest run {workers} workers allow {fastest:.2f} s | "
+        f"x{ceiling:.2f} ceiling | {run.retries} retries | {figures(run)} | "
+        + verdict(
+            ratio >= THROUGHPUT_TARGET,
+            f">= x{THROUGHPUT_TARGET:g}",
+            check(run, tasks),
+        )
+    )
+    explain(run)
+    return ratio >= THROUGHPUT_TARGET and not check(run, tasks)
+
+
+def ceiling(args: argparse.Namespace) -> bool:
+    """A limit the workers could outrun: how close to it the run stays."""
+    latency = 0.3 if args.latency is None else args.latency
+    window = args.window or (QUICK_WINDOW if args.quick else DEFAULT_WINDOW)
+    limit = args.limit or round(DEFAULT_LIMIT * window / DEFAULT_WINDOW)
+    tasks = args.tasks or (QUICK_TASKS if args.quick else 2600)
+    with Emulator(
+        tasks, args.root, latency=latency, rate_limit=limit, rate_window=window
+    ) as emulator:
+        run = run_tap(
+            tap_config(
+                emulator.url,
+                rate_limit_per_minute=limit,
+                rate_limit_window_seconds=window,
+                **args.settings,
+            ),
+            args.root,
+            emulator,
+        )
+    calls = tasks + non_task_calls(tasks) + run.retries
+    allowed = limit / window
+    ratio = (calls / run.wall) / allowed
+    workers = args.settings.get("max_concurrent_requests", DEFAULT_WORKERS)
+    fastest = fastest_run(tasks, limit, window, latency, workers)
+    variant = "quick" if window != DEFAULT_WINDOW else "full"
+    print(
+        f"ceiling[{variant}: {limit}/{window:g}s = {allowed:.1f}/s] {tasks} tasks "
+        f"@{latency * 1000:.0f} ms: wall {run.wall:.1f} s = "
+        f"{tasks / run.wall:.1f} tasks/s, ~{calls} calls = {calls / run.wall:.1f}/s "
+        f"({collect_phase(run, tasks)}) | x{ratio:.2f} ceiling "
+        f"(fastest run {workers} workers allow {fastest:.1f} s: "
+        f"x{fastest / run.wall:.2f}) | "
+        f"{run.retries} retries | {figures(run)} | "
+        + verdict(ratio >= CEILING_TARGET, f">= x{CEILING_TARGET:g}", check(run, tasks))
+    )
+    explain(run)
+    return ratio >= CEILING_TARGET and not check(run, tasks)
+
+
+def memory(args: argparse.Namespace) -> bool:
+    """Peak RSS of a small and a ten times larger run: it should stay flat."""
+    large = args.tasks or 1000
+    small = max(large // 10, 1)
+    latency = 0.0 if args.latency is None else args.latency
+    runs: list[TapRun] = []
+    for tasks in (small, large):
+        with Emulator(
+            tasks, args.root, latency=latency, answer_bytes=args.answer_bytes
+        ) as emu:
+            runs.append(run_tap(tap_config(emu.url, **args.settings), args.root, emu))
+    ratio = runs[1].max_rss_kb / runs[0].max_rss_kb
+    problem = check(runs[0], small) or check(runs[1], large)
+    print(
+        f"memory      {small} -> {large} tasks @{args.answer_bytes} B: peak rss "
+        f"{runs[0].max_rss_kb / 1024:.1f} -> {runs[1].max_rss_kb / 1024:.1f} MB = "
+        f"x{ratio:.2f} | wall {runs[0].wall:.2f} / {runs[1].wall:.2f} s | cpu "
+        f"{runs[1].cpu_per_1k_records:.2f} s/1k rec ({runs[1].total_records} rec) | "
+        f"{cpu_elsewhere(runs[1])} | "
+        + verdict(ratio <= MEMORY_TARGET, f"<= x{MEMORY_TARGET:g}", problem)
+    )
+    explain(*runs)
+    return ratio <= MEMORY_TARGET and not problem
+
+
+def _setting(text: str) -> tuple[str, t.Any]:
+    """Parse ``KEY=VALUE``; the value is JSON if it parses, else a string."""
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except ValueError:
+        return key, value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=(
+            "Benchmark the tap against the emulator (separate processes). "
+            "Without scenarios: throughput and memory."
+        ),
+    )
+    parser.add_argument(
+        "scenarios", nargs="*", metavar="SCENARIO", help=" | ".join(SCENARIOS)
+    )
+    parser.add_argument("--tasks", type=int, help="tasks (memory: the large run)")
+    parser.add_argument("--latency", type=float, help="emulator seconds a request")
+    parser.add_argument("--limit", type=int, help="calls a rate window (tap+emulator)")
+    parser.add_argument("--window", type=float, help="rate window seconds")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="ceiling: 10 s windows (333 calls), 1000 tasks, ~30 s",
+    )
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=ROOT,
+        help="run the tap and emulator from this copy of the repository",
+    )
+    parser.add_argument("--answer-bytes", type=int, default=8000, help="memory")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per scenario")
+    parser.add_argument(
+        "--set",
+        dest="settings",
+        type=_setting,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra tap setting (JSON value), e.g. max_concurrent_requests=32",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen scenarios; exit 1 if any misses its target."""
+    args = _parser().parse_args(argv)
+    args.settings = dict(args.settings)
+    if unknown := set(args.scenarios) - set(SCENARIOS):
+        _parser().error(f"unknown scenario {', '.join(sorted(unknown))}")
+    chosen = args.scenarios or ["throughput", "memory"]
+    print(
+        f"bench: {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, scenarios {' '.join(chosen)}"
+        + ("" if args.root == ROOT else f", code from {args.root}"),
+        flush=True,
+    )
+    runners = {"throughput": throughput, "ceiling": ceiling, "memory": memory}
+    ok = True
+    for name in chosen:
+        for _ in range(args.repeat):
+            ok = runners[name](args) and ok
+            sys.stdout.flush()
+    if not args.scenarios:
+        print(
+            "ceiling (rate limit 2000/min, 2600 tasks @300 ms, ~70 s): "
+            "python -m bench ceiling   (~30 s variant: python -m bench ceiling --quick)"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

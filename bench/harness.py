@@ -1,0 +1,237 @@
+"""Run the emulator and the tap as separate processes and measure the tap."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+#: The repository root: both ``tests.emulator`` and the tap run from here.
+ROOT = Path(__file__).resolve().parent.parent
+LOGIN, PASSWORD = "bench-login", "bench-pass"
+
+_LISTENING = re.compile(r"emulator listening on (http://\S+) with (\d+) tasks")
+_DONE = re.compile(
+    r"llm_responses done: (\d+) of (\d+) tasks \(([^)]*)\) in ([\d.]+) s, "
+    r"([\d.]+) tasks/s"
+)
+_RECORD = b'{"type":"RECORD","stream":"'
+
+
+class Emulator:
+    """``python -m tests.emulator`` in its own process, stopped on exit."""
+
+    def __init__(self, tasks: int, root: Path = ROOT, **options: float | int) -> None:
+        """Prepare ``--tasks tasks`` plus ``--<option> value`` for each option."""
+        self.root = root
+        self.args = [sys.executable, "-m", "tests.emulator", "--port", "0"]
+        self.args += ["--tasks", str(tasks), "--login", LOGIN, "--password", PASSWORD]
+        for name, value in options.items():
+            self.args += [f"--{name.replace('_', '-')}", str(value)]
+        self.url = ""
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__
+
+    def __enter__(self) -> Self:
+        """Start the emulator and read its URL from the first stdout line."""
+        self._proc = subprocess.Popen(
+            self.args, cwd=self.root, stdout=subprocess.PIPE, stderr=self._log
+        )
+        assert self._proc.stdout is not None
+        ready, _, _ = select.select([self._proc.stdout], [], [], 120)
+        line = self._proc.stdout.readline().decode() if ready else ""
+        match = _LISTENING.search(line)
+        if not match:
+            self.__exit__(None, None, None)
+            self._log.seek(0)
+            raise RuntimeError(
+                f"the emulator did not start: {line!r} {self._log.read()[-2000:]!r}"
+            )
+        self.url = match.group(1)
+        return self
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU seconds the emulator has used so far."""
+        assert self._proc is not None
+        return process_cpu_seconds(self._proc.pid)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the emulator (SIGTERM, then SIGKILL after 10 s)."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+        self._log.close()
+
+
+@dataclass
+class TapRun:
+    """What one tap run did and cost."""
+
+    exit_code: int
+    wall: float
+    cpu: float
+    max_rss_kb: int
+    records: Counter[str] = field(default_factory=Counter)
+    collected: int | None = None
+    collect_seconds: float | None = None
+    retries: int = 0
+    stderr_tail: str = ""
+    #: CPU seconds of the emulator, and of everything else on the machine.
+    emulator_cpu: float = 0.0
+    other_cpu: float = 0.0
+
+    @property
+    def total_records(self) -> int:
+        """RECORD messages of every stream."""
+        return sum(self.records.values())
+
+    @property
+    def cpu_per_1k_records(self) -> float:
+        """User plus system CPU seconds of the tap per 1000 RECORD messages."""
+        return 1000 * self.cpu / max(self.total_records, 1)
+
+
+def tap_config(url: str, **settings: Any) -> dict[str, Any]:
+    """The tap config for an emulator at ``url``, with extra settings."""
+    return {
+        "login": LOGIN,
+        "password": PASSWORD,
+        "api_url": url,
+        "collection_mode": "same_run",
+        "progress_interval_seconds": 5,
+        **settings,
+    }
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of a live process, from ``/proc``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all processors have spent busy since boot (``/proc/stat``)."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def run_tap(
+    config: dict[str, Any],
+    root: Path = ROOT,
+    emulator: Emulator | None = None,
+    timeout: float = 900.0,
+) -> TapRun:
+    """Run ``python -m tap_dataforseo_gemini`` once; measure it with ``wait4``.
+
+    It runs from ``root``, so that the package there is the one imported. The
+    CPU the ``emulator`` and the rest of the machine used meanwhile is noted.
+    Singer messages go to a temporary file (counted after the run, so the pipe
+    never blocks and counting costs the tap nothing), the log to another.
+    """
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        (work / "config.json").write_text(json.dumps(config))
+        with (
+            open(work / "out.jsonl", "wb") as out,
+            open(work / "err.log", "wb") as err,
+        ):
+            emulator_cpu = emulator.cpu_seconds() if emulator else 0.0
+            busy = machine_busy_seconds()
+            start = time.perf_counter()
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "tap_dataforseo_gemini",
+                    "--config",
+                    str(work / "config.json"),
+                ],
+                cwd=root,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+            )
+            status, usage, wall = _wait(proc, start, timeout)
+            if emulator:
+                emulator_cpu = emulator.cpu_seconds() - emulator_cpu
+            busy = machine_busy_seconds() - busy
+        stderr = (work / "err.log").read_text(errors="replace")
+        run = TapRun(
+            exit_code=os.waitstatus_to_exitcode(status),
+            wall=wall,
+            cpu=usage.ru_utime + usage.ru_stime,
+            max_rss_kb=usage.ru_maxrss,
+            records=_count_records(work / "out.jsonl"),
+            retries=stderr.count("Retrying "),
+            stderr_tail=stderr[-3000:],
+            emulator_cpu=emulator_cpu,
+        )
+    run.other_cpu = max(busy - run.cpu - emulator_cpu, 0.0)
+    if done := _DONE.search(stderr):
+        run.collected = int(done.group(1))
+        rate = float(done.group(5))
+        # The rate has more significant digits than the one-decimal seconds.
+        run.collect_seconds = run.collected / rate if rate else float(done.group(4))
+    return run
+
+
+def _wait(
+    proc: subprocess.Popen[bytes], start: float, timeout: float
+) -> tuple[int, Any, float]:
+    """Wait for the tap; return (wait status, its own rusage, wall seconds).
+
+    ``waitid(WNOWAIT)`` sees the exit without reaping, so the watchdog can never
+    signal a reused pid; ``wait4`` then reaps it with this child's rusage only.
+    """
+    exited = threading.Event()
+
+    def watchdog() -> None:
+        if not exited.wait(timeout):
+            os.kill(proc.pid, signal.SIGKILL)
+
+    guard = threading.Thread(target=watchdog, daemon=True)
+    guard.start()
+    os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+    wall = time.perf_counter() - start
+    exited.set()
+    guard.join()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return status, usage, wall
+
+
+def _count_records(path: Path) -> Counter[str]:
+    """RECORD messages per stream in a file of Singer messages."""
+    counts: Counter[str] = Counter()
+    start = len(_RECORD)
+    with open(path, "rb") as lines:
+        for line in lines:
+            if line.startswith(_RECORD):
+                counts[line[start : line.index(b'"', start)].decode()] += 1
+    return counts
