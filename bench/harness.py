@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import select
 import signal
 import subprocess
 import sys
@@ -15,14 +14,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
+
+from tests.emulator.process import EmulatorProcess
 
 #: The repository root: both ``tests.emulator`` and the tap run from here.
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN, PASSWORD = "bench-login", "bench-pass"
 
-_LISTENING = re.compile(r"emulator listening on (http://\S+) with (\d+) tasks")
 _DONE = re.compile(
     r"llm_responses done: (\d+) of (\d+) tasks \(([^)]*)\) in ([\d.]+) s, "
     r"([\d.]+) tasks/s"
@@ -30,62 +29,20 @@ _DONE = re.compile(
 _RECORD = b'{"type":"RECORD","stream":"'
 
 
-class Emulator:
-    """``python -m tests.emulator`` in its own process, stopped on exit."""
+class Emulator(EmulatorProcess):
+    """The emulator in its own process, with the bench's login and options."""
 
     def __init__(self, tasks: int, root: Path = ROOT, **options: float | int) -> None:
         """Prepare ``--tasks tasks`` plus ``--<option> value`` for each option."""
-        self.root = root
-        self.args = [sys.executable, "-m", "tests.emulator", "--port", "0"]
-        self.args += ["--tasks", str(tasks), "--login", LOGIN, "--password", PASSWORD]
+        args = ["--port", "0", "--tasks", str(tasks)]
+        args += ["--login", LOGIN, "--password", PASSWORD]
         for name, value in options.items():
-            self.args += [f"--{name.replace('_', '-')}", str(value)]
-        self.url = ""
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in __exit__
-
-    def __enter__(self) -> Self:
-        """Start the emulator and read its URL from the first stdout line."""
-        self._proc = subprocess.Popen(
-            self.args, cwd=self.root, stdout=subprocess.PIPE, stderr=self._log
-        )
-        assert self._proc.stdout is not None
-        ready, _, _ = select.select([self._proc.stdout], [], [], 120)
-        line = self._proc.stdout.readline().decode() if ready else ""
-        match = _LISTENING.search(line)
-        if not match:
-            self.__exit__(None, None, None)
-            self._log.seek(0)
-            raise RuntimeError(
-                f"the emulator did not start: {line!r} {self._log.read()[-2000:]!r}"
-            )
-        self.url = match.group(1)
-        return self
+            args += [f"--{name.replace('_', '-')}", str(value)]
+        super().__init__(*args, cwd=root, start_timeout=120)
 
     def cpu_seconds(self) -> float:
         """User plus system CPU seconds the emulator has used so far."""
-        assert self._proc is not None
-        return process_cpu_seconds(self._proc.pid)
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the emulator (SIGTERM, then SIGKILL after 10 s)."""
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-        self._log.close()
+        return process_cpu_seconds(self.pid)
 
 
 @dataclass
