@@ -15,6 +15,7 @@ import typing as t
 from pathlib import Path
 
 from bench.harness import ROOT, Emulator, TapRun, run_tap, tap_config
+from bench.writer import MESSAGES, compare
 
 #: Targets: x the sequential bound, x the rate ceiling, large/small peak RSS.
 THROUGHPUT_TARGET = 12.0
@@ -25,7 +26,7 @@ DEFAULT_LIMIT, DEFAULT_WINDOW = 2000, 60.0
 #: The quick ceiling variant: the same 2000 calls/min, in 10 s windows.
 QUICK_WINDOW = 10.0
 QUICK_TASKS = 1000
-SCENARIOS = ("throughput", "ceiling", "memory")
+SCENARIOS = ("throughput", "ceiling", "memory", "writer")
 #: The tap's default ``max_concurrent_requests``.
 DEFAULT_WORKERS = 24
 
@@ -205,6 +206,17 @@ def memory(args: argparse.Namespace) -> bool:
     return ratio <= MEMORY_TARGET and not problem
 
 
+def writer(args: argparse.Namespace) -> bool:
+    """Serialize llm_responses records with the SDK's default and msgspec writers."""
+    default, fast, same = compare()
+    print(
+        f"writer      {MESSAGES} llm_responses RECORD messages: default "
+        f"{default:.2f} s, msgspec {fast:.2f} s = x{default / fast:.1f} faster | "
+        + verdict(same and fast < default, "same JSON, faster", "")
+    )
+    return same and fast < default
+
+
 def _setting(text: str) -> tuple[str, t.Any]:
     """Parse ``KEY=VALUE``; the value is JSON if it parses, else a string."""
     key, sep, value = text.partition("=")
@@ -262,14 +274,19 @@ def main(argv: list[str] | None = None) -> int:
     args.settings = dict(args.settings)
     if unknown := set(args.scenarios) - set(SCENARIOS):
         _parser().error(f"unknown scenario {', '.join(sorted(unknown))}")
-    chosen = args.scenarios or ["throughput", "memory"]
+    chosen = args.scenarios or ["throughput", "memory", "writer"]
     print(
         f"bench: {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}, scenarios {' '.join(chosen)}"
         + ("" if args.root == ROOT else f", code from {args.root}"),
         flush=True,
     )
-    runners = {"throughput": throughput, "ceiling": ceiling, "memory": memory}
+    runners = {
+        "throughput": throughput,
+        "ceiling": ceiling,
+        "memory": memory,
+        "writer": writer,
+    }
     ok = True
     for name in chosen:
         for _ in range(args.repeat):
