@@ -157,3 +157,13 @@ def test_running_tasks_are_collected_once_they_complete(make_emulator):
     emulator.complete(queued)
     second = run_tap(config_for(emulator.url), state=first.last_state)
     assert {r["id"] for r in second.records("llm_responses")} == set(queued)
+
+
+def test_a_request_past_request_timeout_is_retried(make_emulator):
+    emulator = make_emulator(seed=28)
+    ids = set(emulator.add_tasks(3))
+    emulator.inject(Fault.SLOW, times=1, path_contains="task_get")
+    run = run_tap(config_for(emulator.url, request_timeout=1))
+    assert run.returncode == 0, run.stderr
+    assert {r["id"] for r in run.records("llm_responses")} == ids
+    assert "ReadTimeout" in run.stderr

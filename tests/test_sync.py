@@ -231,3 +231,18 @@ def test_citations_schema_is_written_once_a_run(make_emulator):
     run = run_tap(config_for(emulator.url))
     schemas = [m for m in run.messages if m["type"] == "SCHEMA"]
     assert sorted(m["stream"] for m in schemas) == sorted(STREAMS)
+
+
+def test_settings_can_come_from_the_environment(make_emulator):
+    emulator = make_emulator(seed=18)
+    ids = set(emulator.add_tasks(3))
+    env = {
+        "TAP_DATAFORSEO_GEMINI_LOGIN": LOGIN,
+        "TAP_DATAFORSEO_GEMINI_PASSWORD": PASSWORD,
+        "TAP_DATAFORSEO_GEMINI_API_URL": emulator.url,
+        "TAP_DATAFORSEO_GEMINI_REQUEST_TIMEOUT": "10",
+        "TAP_DATAFORSEO_GEMINI_USER_AGENT": "env-agent/1.0",
+    }
+    run = run_tap({}, extra=["--config", "ENV"], env=env)
+    assert run.returncode == 0, run.stderr
+    assert {r["id"] for r in run.records("llm_responses")} == ids
