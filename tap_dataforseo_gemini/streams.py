@@ -124,15 +124,16 @@ class ReadyTasksStream(DataForSEOStream):
         return None
 
 
-ANNOTATION = th.ObjectType(
+#: The fields of an annotation, as the API sends them.
+ANNOTATION_FIELDS = (
     th.Property("title", th.StringType, description="Domain or title of the source"),
     th.Property("url", th.StringType, description="Link to the source (a redirect)"),
     th.Property("direct_url", th.StringType, description="The source's own URL"),
     th.Property("start_index", th.IntegerType),
     th.Property("end_index", th.IntegerType),
     th.Property("text", th.StringType, description="The cited span of the answer"),
-    nullable=True,
 )
+ANNOTATION = th.ObjectType(*ANNOTATION_FIELDS, nullable=True)
 SECTION = th.ObjectType(
     th.Property("type", th.StringType),
     th.Property("text", th.StringType, description="Markdown text"),
@@ -398,21 +399,15 @@ class LlmResponseCitationsStream(Stream):
         th.Property("item_index", th.IntegerType, required=True),
         th.Property("section_index", th.IntegerType, required=True),
         th.Property("annotation_index", th.IntegerType, required=True),
-        th.Property(
-            "title", th.StringType, description="Domain or title of the source"
-        ),
-        th.Property(
-            "url", th.StringType, description="Link to the source (a redirect)"
-        ),
-        th.Property("direct_url", th.StringType, description="The source's own URL"),
+        *ANNOTATION_FIELDS,
         th.Property(
             "domain",
             th.StringType,
-            description="Host of direct_url (else url), without www.",
+            description=(
+                "The cited site without www.: host of direct_url, else a domain-like "
+                "title, else host of url unless it only redirects"
+            ),
         ),
-        th.Property("start_index", th.IntegerType),
-        th.Property("end_index", th.IntegerType),
-        th.Property("text", th.StringType, description="The cited span of the answer"),
     ).to_dict()
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
