@@ -101,15 +101,14 @@ def collect_phase(run: TapRun, tasks: int) -> str:
     return f"collect {run.collect_seconds:.2f} s = {tasks / run.collect_seconds:.0f}/s"
 
 
-def throughput(args: argparse.Namespace) -> bool:
-    """Many tasks at a small latency: how far above sequential collection."""
-    tasks = args.tasks or 1000
-    latency = 0.05 if args.latency is None else args.latency
-    limit, window = args.limit or DEFAULT_LIMIT, args.window or DEFAULT_WINDOW
+def limited_run(
+    args: argparse.Namespace, tasks: int, latency: float, limit: int, window: float
+) -> TapRun:
+    """One run with the same rate window on the emulator and the tap."""
     with Emulator(
         tasks, args.root, latency=latency, rate_limit=limit, rate_window=window
     ) as emulator:
-        run = run_tap(
+        return run_tap(
             tap_config(
                 emulator.url,
                 rate_limit_per_minute=limit,
@@ -119,6 +118,14 @@ def throughput(args: argparse.Namespace) -> bool:
             args.root,
             emulator,
         )
+
+
+def throughput(args: argparse.Namespace) -> bool:
+    """Many tasks at a small latency: how far above sequential collection."""
+    tasks = args.tasks or 1000
+    latency = 0.05 if args.latency is None else args.latency
+    limit, window = args.limit or DEFAULT_LIMIT, args.window or DEFAULT_WINDOW
+    run = limited_run(args, tasks, latency, limit, window)
     bound = tasks * latency
     ratio = bound / run.wall
     collect_ratio = bound / run.collect_seconds if run.collect_seconds else 0.0
@@ -148,19 +155,7 @@ def ceiling(args: argparse.Namespace) -> bool:
     window = args.window or (QUICK_WINDOW if args.quick else DEFAULT_WINDOW)
     limit = args.limit or round(DEFAULT_LIMIT * window / DEFAULT_WINDOW)
     tasks = args.tasks or (QUICK_TASKS if args.quick else 2600)
-    with Emulator(
-        tasks, args.root, latency=latency, rate_limit=limit, rate_window=window
-    ) as emulator:
-        run = run_tap(
-            tap_config(
-                emulator.url,
-                rate_limit_per_minute=limit,
-                rate_limit_window_seconds=window,
-                **args.settings,
-            ),
-            args.root,
-            emulator,
-        )
+    run = limited_run(args, tasks, latency, limit, window)
     calls = tasks + non_task_calls(tasks) + run.retries
     allowed = limit / window
     ratio = (calls / run.wall) / allowed

@@ -97,23 +97,21 @@ def test_invalid_state_ends_with_one_clear_line(emulator):
     assert "invalid state" in final_line(run_tap(config_for(emulator.url), state=state))
 
 
-def test_persistent_malformed_answer_fails_clearly_and_loses_nothing(make_emulator):
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [
+        (Fault.WRONG_SHAPE, "malformed API answer from task_get"),
+        (Fault.HTTP_500, "HTTP 500 from task_get"),
+    ],
+)
+def test_persistent_fault_fails_clearly_and_the_next_run_delivers(
+    make_emulator, fault, message
+):
     emulator = make_emulator(seed=23)
     ids = set(emulator.add_tasks(4))
-    emulator.inject(Fault.WRONG_SHAPE, times=100, path_contains="task_get")
+    emulator.inject(fault, times=1000, path_contains="task_get")
     failed = run_tap(config_for(emulator.url, max_tries=2))
-    assert "malformed API answer from task_get" in final_line(failed)
-    emulator.clear_faults()
-    again = run_tap(config_for(emulator.url), state=failed.last_state)
-    assert {r["id"] for r in again.records("llm_responses")} == ids
-
-
-def test_persistent_server_errors_fail_and_the_next_run_delivers(make_emulator):
-    emulator = make_emulator(seed=24)
-    ids = set(emulator.add_tasks(5))
-    emulator.inject(Fault.HTTP_500, times=1000, path_contains="task_get")
-    failed = run_tap(config_for(emulator.url, max_tries=2))
-    assert "HTTP 500 from task_get" in final_line(failed)
+    assert message in final_line(failed)
     emulator.clear_faults()
     again = run_tap(config_for(emulator.url), state=failed.last_state)
     assert {r["id"] for r in again.records("llm_responses")} == ids
