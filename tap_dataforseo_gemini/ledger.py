@@ -98,16 +98,12 @@ class Reconciliation:
 
 
 def reconcile(
-    entries: Iterable[Entry],
-    listed: Iterable[Planned],
-    previous: Watermark,
-    queried_at: datetime,
+    entries: Iterable[Entry], previous: Watermark, queried_at: datetime
 ) -> Reconciliation:
-    """Plan a run: ledger tasks done since the watermark, plus listed tasks it covers.
+    """Plan a run: the ledger's tasks done since the watermark, in posting order.
 
-    ``listed`` must already be limited to tasks posted at or after
-    ``previous.posted_from``. The floor is the oldest task still running, or the
-    query time less :data:`SETTLE` when none is.
+    The floor is the oldest task still running, or the query time less
+    :data:`SETTLE` when none is.
     """
     settled = queried_at - SETTLE
     floor = settled
@@ -117,8 +113,6 @@ def reconcile(
             floor = min(floor, entry.posted)
         elif previous.done_after is None or entry.done > previous.done_after:
             plan[entry.id] = Planned(entry.id, entry.posted)
-    for task in listed:
-        plan.setdefault(task.id, task)
     tasks = sorted(plan.values(), key=lambda task: (task.posted, task.id))
     return Reconciliation(tasks, previous, max(floor, previous.posted_from), settled)
 

@@ -249,10 +249,11 @@ class LlmResponsesStream(DataForSEOStream):
         """Decide this run's tasks: pending ones, then (same run) what is covered.
 
         ``next_run``: listed tasks become pending and are collected next run, from
-        state the target has committed. ``same_run``: listed tasks that the
-        ``id_list`` watermark covers are collected now, with every task the ledger
-        shows done since; a crash before the target commits loses nothing, as the
-        watermark has not moved. Without ``id_list``, same run falls back to next.
+        state the target has committed. ``same_run``: every task the ``id_list``
+        ledger shows done since the watermark is collected now; a crash before the
+        target commits loses nothing, as the watermark has not moved. A listed task
+        the ledger does not show so becomes pending, as in ``next_run``; without
+        ``id_list`` at all, every listed task does.
         """
         bookmark = Bookmark(self.stream_state)
         pending = bookmark.pending
@@ -271,15 +272,6 @@ class LlmResponsesStream(DataForSEOStream):
         watermark = ledger.Watermark.from_state(
             bookmark.ledger, self.first_start(queried_at)
         )
-        covered, uncovered = [], []
-        for record in listed:
-            posted = record["date_posted"]
-            if posted and datetime.fromisoformat(posted) >= watermark.posted_from:
-                covered.append(
-                    ledger.Planned(record["id"], datetime.fromisoformat(posted))
-                )
-            else:
-                uncovered.append(record["id"])
         try:
             entries = list(
                 ledger.read(self.id_list, self.llm, watermark.posted_from, queried_at)
@@ -291,8 +283,11 @@ class LlmResponsesStream(DataForSEOStream):
                 exc,
             )
             return None
-        bookmark.add(uncovered)
-        return ledger.reconcile(entries, covered, watermark, queried_at)
+        reconciliation = ledger.reconcile(entries, watermark, queried_at)
+        planned = {task.id for task in reconciliation.tasks}
+        # Listed tasks the watermark does not protect wait for the next run.
+        bookmark.add(record["id"] for record in listed if record["id"] not in planned)
+        return reconciliation
 
     def first_start(self, now: datetime) -> datetime:
         """Where a first run reconciles from: ``start_date``, else 30 days back."""

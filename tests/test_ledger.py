@@ -10,7 +10,6 @@ from tap_dataforseo_gemini.errors import MalformedAnswerError
 from tap_dataforseo_gemini.ledger import (
     SETTLE,
     Entry,
-    Planned,
     Watermark,
     moment,
     read,
@@ -38,50 +37,38 @@ def test_unparseable_date_names_the_field():
 
 def test_first_run_collects_every_done_task_in_posting_order():
     entries = [Entry("b", at(5), at(6)), Entry("a", at(1), at(9))]
-    plan = reconcile(entries, [], Watermark(T0), NOW)
+    plan = reconcile(entries, Watermark(T0), NOW)
     assert [task.id for task in plan.tasks] == ["a", "b"]
 
 
 def test_tasks_done_before_the_watermark_are_not_collected_again():
     entries = [Entry("old", at(1), at(2)), Entry("new", at(3), at(20))]
-    plan = reconcile(entries, [], Watermark(T0, done_after=at(10)), NOW)
+    plan = reconcile(entries, Watermark(T0, done_after=at(10)), NOW)
     assert [task.id for task in plan.tasks] == ["new"]
 
 
 def test_running_task_holds_the_watermark_at_its_posting_time():
     entries = [Entry("running", at(30), None), Entry("done", at(40), at(41))]
-    plan = reconcile(entries, [], Watermark(T0), NOW)
+    plan = reconcile(entries, Watermark(T0), NOW)
     assert plan.watermark_after(1) == Watermark(at(30), NOW - SETTLE)
 
 
 def test_without_running_tasks_the_watermark_moves_to_the_settled_time():
-    plan = reconcile([Entry("done", at(40), at(41))], [], Watermark(T0), NOW)
+    plan = reconcile([Entry("done", at(40), at(41))], Watermark(T0), NOW)
     assert plan.watermark_after(1) == Watermark(NOW - SETTLE, NOW - SETTLE)
 
 
 def test_midway_the_watermark_stops_at_the_first_undelivered_task():
     entries = [Entry(str(i), at(i), at(i + 1)) for i in range(5)]
     previous = Watermark(T0, done_after=T0)
-    plan = reconcile(entries, [], previous, NOW)
+    plan = reconcile(entries, previous, NOW)
     assert plan.watermark_after(2) == Watermark(at(2), T0)
     assert plan.watermark_after(0) == Watermark(at(0), T0)
 
 
-def test_listed_tasks_missing_from_the_ledger_are_collected_too():
-    plan = reconcile([], [Planned("late", at(50))], Watermark(T0), NOW)
-    assert [task.id for task in plan.tasks] == ["late"]
-
-
-def test_a_task_in_both_sources_is_collected_once():
-    plan = reconcile(
-        [Entry("x", at(5), at(6))], [Planned("x", at(5))], Watermark(T0), NOW
-    )
-    assert len(plan.tasks) == 1
-
-
 def test_dropping_pending_tasks_leaves_the_rest():
     entries = [Entry(str(i), at(i), at(i + 1)) for i in range(3)]
-    plan = reconcile(entries, [], Watermark(T0), NOW)
+    plan = reconcile(entries, Watermark(T0), NOW)
     plan.drop(lambda task_id: task_id == "1")
     assert [task.id for task in plan.tasks] == ["0", "2"]
 

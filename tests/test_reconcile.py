@@ -112,3 +112,17 @@ def test_id_list_is_paged_within_its_rate_limit(make_emulator):
     id_list_calls = [r for r in emulator.requests if r.path.endswith("/id_list")]
     assert len(id_list_calls) == 3
     assert all(r.status_code == 20000 for r in id_list_calls)
+
+
+def test_listed_task_the_ledger_does_not_vouch_for_waits_as_pending(make_emulator):
+    emulator = make_emulator(seed=41)
+    first = run_tap(config_for(emulator.url))
+    # Posted before the watermark, as if the ledger had missed it: only
+    # tasks_ready shows it, so it is collected next run, from committed state.
+    late = emulator.add_tasks(2, age=timedelta(hours=1))
+    second = run_tap(config_for(emulator.url), state=first.last_state)
+    assert collected(second) == set()
+    assert emulator.collected_ids() == set()
+    assert set(second.last_state["bookmarks"]["llm_responses"]["pending"]) == set(late)
+    third = run_tap(config_for(emulator.url), state=second.last_state)
+    assert collected(third) == set(late)
