@@ -242,7 +242,8 @@ def _where(exc: requests.exceptions.RequestException) -> str:
     if request is None or not request.url:
         return "check the api_url setting"
     url = requests.utils.urlparse(request.url)
-    return f"{url.scheme}://{url.hostname}:{url.port or ''} (check the api_url setting)"
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.hostname}{port} (check the api_url setting)"
 
 
 def _fail(message: str) -> t.NoReturn:
