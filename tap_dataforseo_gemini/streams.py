@@ -124,15 +124,36 @@ class ReadyTasksStream(DataForSEOStream):
         return None
 
 
+#: JSON Schema types of the Python types ``records`` checks scalars against.
+SCHEMA_TYPES: dict[type, type[th.JSONTypeHelper]] = {
+    str: th.StringType,
+    int: th.IntegerType,
+    float: th.NumberType,
+    bool: th.BooleanType,
+}
+DESCRIPTIONS = {
+    "title": "Domain or title of the source",
+    "url": "Link to the source (a redirect)",
+    "direct_url": "The source's own URL",
+    "text": "The cited span of the answer",
+    "request_model_name": "Model asked for",
+    "request_web_search": "Web search asked for",
+    "model_name": "Model version that answered",
+    "web_search": "Web search ran",
+    "money_spent": "The model provider's charge, USD",
+}
+
+
+def scalars(fields: Iterable[tuple[str, type]]) -> list[th.Property]:
+    """Nullable schema properties for the scalar fields ``records`` fills."""
+    return [
+        th.Property(name, SCHEMA_TYPES[kind], description=DESCRIPTIONS.get(name))
+        for name, kind in fields
+    ]
+
+
 #: The fields of an annotation, as the API sends them.
-ANNOTATION_FIELDS = (
-    th.Property("title", th.StringType, description="Domain or title of the source"),
-    th.Property("url", th.StringType, description="Link to the source (a redirect)"),
-    th.Property("direct_url", th.StringType, description="The source's own URL"),
-    th.Property("start_index", th.IntegerType),
-    th.Property("end_index", th.IntegerType),
-    th.Property("text", th.StringType, description="The cited span of the answer"),
-)
+ANNOTATION_FIELDS = scalars(records.ANNOTATION_FIELDS.items())
 ANNOTATION = th.ObjectType(*ANNOTATION_FIELDS, nullable=True)
 SECTION = th.ObjectType(
     th.Property("type", th.StringType),
@@ -171,9 +192,7 @@ class LlmResponsesStream(DataForSEOStream):
         th.Property("status_code", th.IntegerType, description="The task's status"),
         th.Property("status_message", th.StringType),
         th.Property("cost", th.NumberType, description="DataForSEO's charge, USD"),
-        th.Property("user_prompt", th.StringType),
-        th.Property("request_model_name", th.StringType, description="Model asked for"),
-        th.Property("system_message", th.StringType),
+        *scalars(records.REQUEST_FIELDS.values()),
         th.Property(
             "message_chain",
             th.ArrayType(
@@ -184,27 +203,7 @@ class LlmResponsesStream(DataForSEOStream):
                 )
             ),
         ),
-        th.Property("max_output_tokens", th.IntegerType),
-        th.Property("temperature", th.NumberType),
-        th.Property("top_p", th.NumberType),
-        th.Property(
-            "request_web_search", th.BooleanType, description="Web search asked for"
-        ),
-        th.Property("force_web_search", th.BooleanType),
-        th.Property("web_search_country_iso_code", th.StringType),
-        th.Property("web_search_city", th.StringType),
-        th.Property("use_reasoning", th.BooleanType),
-        th.Property("tag", th.StringType),
-        th.Property(
-            "model_name", th.StringType, description="Model version that answered"
-        ),
-        th.Property("input_tokens", th.IntegerType),
-        th.Property("output_tokens", th.IntegerType),
-        th.Property("reasoning_tokens", th.IntegerType),
-        th.Property("web_search", th.BooleanType, description="Web search ran"),
-        th.Property(
-            "money_spent", th.NumberType, description="The model provider's charge, USD"
-        ),
+        *scalars(records.RESULT_FIELDS.items()),
         th.Property(
             "datetime",
             th.DateTimeType(nullable=True),
