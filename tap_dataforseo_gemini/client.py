@@ -105,8 +105,10 @@ class DataForSEOStream(RESTStream):
         return self._tap.rate_limits  # type: ignore[attr-defined]
 
     def validate_response(self, response: requests.Response) -> None:
-        """Check the HTTP status, the envelope, and each task's transient status."""
-        envelope.check(response, endpoint_of(response.request.path_url))
+        """Note the calls left in the window; check the status, envelope and tasks."""
+        endpoint = endpoint_of(response.request.path_url)
+        self.rate_limits.observe(endpoint, response.headers)
+        envelope.check(response, endpoint)
 
     def request_decorator(self, func: Callable[..., t.Any]) -> Callable[..., t.Any]:
         """Pace each try to the rate limits, and retry with exponential backoff."""

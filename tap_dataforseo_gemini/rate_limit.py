@@ -5,7 +5,7 @@ from __future__ import annotations
 import heapq
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 
 #: Calls this close to leaving the window count as gone (absorbs float rounding).
@@ -63,6 +63,18 @@ class RateLimiter:
             heapq.heappush(self._ended, self._clock())
             self._changed.notify_all()
 
+    def observe(self, remaining: int) -> None:
+        """Believe the server when it has fewer calls left than this window.
+
+        Calls made by other clients of the account count there, not here: hold
+        as many slots for a window as the server says are already spent.
+        """
+        with self._changed:
+            now = self._clock()
+            spent = self.limit - len(self._ended) - self._running - remaining
+            for _ in range(spent):
+                heapq.heappush(self._ended, now)
+
     @contextmanager
     def slot(self) -> Iterator[float]:
         """Hold a slot for the duration of a call; yield the seconds waited."""
@@ -80,6 +92,17 @@ class RateLimits:
         """Pair the account window with per-endpoint windows keyed by endpoint name."""
         self.account = account
         self.endpoints = endpoints
+
+    def observe(self, endpoint: str, headers: Mapping[str, str]) -> None:
+        """Take in the server's ``X-RateLimit-Remaining``, when it sends one.
+
+        It counts against the endpoint's own window if it has one (its limit is
+        the tighter), else against the account's.
+        """
+        remaining = headers.get("X-RateLimit-Remaining", "")
+        if remaining.isdigit():
+            limiter = self.endpoints.get(endpoint, self.account)
+            limiter.observe(int(remaining))
 
     @contextmanager
     def slot(self, endpoint: str) -> Iterator[None]:

@@ -5,7 +5,9 @@ These tests count requests on the emulator; they time nothing (bench/ does).
 
 from __future__ import annotations
 
-from tests.harness import config_for, run_tap
+import requests
+
+from tests.harness import LOGIN, PASSWORD, config_for, run_tap
 
 
 def task_gets(emulator) -> list:
@@ -59,7 +61,12 @@ def test_a_window_spent_by_an_earlier_run_is_ridden_out(make_emulator):
     )
     ids = set(emulator.add_tasks(3))
     config = config_for(
-        emulator.url, collection_mode="next_run", max_tries=8, max_retry_seconds=60
+        emulator.url,
+        collection_mode="next_run",
+        tasks_ready_rate_limit_per_minute=1,
+        rate_limit_window_seconds=3.0,
+        max_tries=8,
+        max_retry_seconds=60,
     )
     first = run_tap(config)
     second = run_tap(config, state=first.last_state)
@@ -90,3 +97,19 @@ def test_citations_add_no_log_line_per_task(make_emulator):
     run = run_tap(config_for(emulator.url))
     assert len(run.records("llm_response_citations")) > 30
     assert run.stderr.count("llm_response_citations") <= 2
+
+
+def test_calls_another_client_spent_are_paced_from_the_headers(make_emulator):
+    emulator = make_emulator(seed=57, rate_limit_per_minute=40, rate_window_seconds=3.0)
+    ids = set(emulator.add_tasks(30))
+    with requests.Session() as other:
+        other.auth = (LOGIN, PASSWORD)
+        for _ in range(30):
+            other.get(f"{emulator.url}/v3/ai_optimization/gemini/llm_responses/models")
+    emulator.reset_stats()
+    config = config_for(
+        emulator.url, rate_limit_per_minute=40, rate_limit_window_seconds=3.0
+    )
+    run = run_tap(config)
+    assert {r["id"] for r in run.records("llm_responses")} == ids
+    assert [r.status_code for r in emulator.requests].count(40202) == 0

@@ -141,3 +141,29 @@ def test_running_calls_hold_their_slots():
     rate.release()
     assert freed.wait(2)
     waiter.join()
+
+
+def test_calls_the_server_says_are_spent_are_held_for_a_window():
+    rate, clock = limiter(10, window=60.0)
+    rate.observe(remaining=3)
+    assert [call(rate, clock) for _ in range(3)] == [0.0] * 3
+    assert call(rate, clock) == pytest.approx(60.0)
+
+
+def test_a_server_with_more_calls_left_changes_nothing():
+    rate, clock = limiter(5)
+    call(rate, clock)
+    rate.observe(remaining=100)
+    assert [call(rate, clock) for _ in range(4)] == [0.0] * 4
+    assert clock.waits == []
+
+
+def test_remaining_header_counts_against_the_endpoints_own_window():
+    account, _ = limiter(100)
+    endpoint, _ = limiter(20)
+    limits = RateLimits(account, {"tasks_ready": endpoint})
+    limits.observe("tasks_ready", {"X-RateLimit-Remaining": "5"})
+    limits.observe("task_get", {"X-RateLimit-Remaining": "90"})
+    limits.observe("task_get", {"X-RateLimit-Remaining": "soon"})
+    assert len(endpoint._ended) == 15
+    assert len(account._ended) == 10
