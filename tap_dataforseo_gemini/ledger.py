@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tap_dataforseo_gemini import envelope
-from tap_dataforseo_gemini.errors import APIError
+from tap_dataforseo_gemini.errors import APIError, EndpointNotFoundError
 from tap_dataforseo_gemini.records import Where, mapping, moment, scalar
 
 if t.TYPE_CHECKING:
@@ -156,9 +156,10 @@ def _page(body: dict[str, t.Any]) -> list[t.Any]:
         raise Where("id_list", "tasks").fail(f"has {len(tasks)} tasks, expected one")
     task = tasks[0]
     if task["status_code"] != envelope.OK:
-        raise APIError(
-            f"id_list: status {task['status_code']} {task['status_message']}"
-        )
+        problem = f"id_list: status {task['status_code']} {task['status_message']}"
+        if task["status_code"] == envelope.NOT_FOUND:
+            raise EndpointNotFoundError(problem)
+        raise APIError(problem)
     return task["result"] or []
 
 

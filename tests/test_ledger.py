@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tap_dataforseo_gemini.errors import MalformedAnswerError
+from tap_dataforseo_gemini.errors import EndpointNotFoundError, MalformedAnswerError
 from tap_dataforseo_gemini.ledger import (
     SETTLE,
     Entry,
@@ -120,3 +120,13 @@ def test_reading_keeps_only_this_llms_llm_responses_tasks():
 def test_unfinished_task_has_no_done_time():
     entries = list(read(lambda body: page([item("q", done=False)]), "gemini", T0, NOW))
     assert entries[0].done is None
+
+
+def test_a_task_level_not_found_means_no_ledger():
+    body = {
+        "tasks": [
+            {"status_code": 40400, "status_message": "Not Found.", "result": None}
+        ]
+    }
+    with pytest.raises(EndpointNotFoundError, match="40400"):
+        list(read(lambda _: body, "gemini", T0, NOW))
