@@ -20,7 +20,7 @@ import duckdb
 import pytest
 import requests
 
-from tests.harness import LOGIN, PASSWORD
+from tests.harness import LOGIN, PASSWORD, config_for, tap_args, write_json
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -282,3 +282,37 @@ def test_the_password_never_appears_in_meltano_output(
     assert EXTRACTOR in output, "the run's log should be captured"
     assert password not in output
     assert PASSWORD not in output
+
+
+def test_the_tap_piped_into_target_duckdb_loads_every_task(
+    project: MeltanoProject,
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+) -> None:
+    emulator = make_emulator(seed=14)
+    emulator.add_tasks(25)
+    warehouse = tmp_path / "piped.duckdb"
+    target = project.root / ".meltano/loaders/target-duckdb/venv/bin/target-duckdb"
+    target_config = write_json(
+        tmp_path,
+        "target.json",
+        {
+            "filepath": str(warehouse),
+            "default_target_schema": SCHEMA,
+            "add_metadata_columns": True,
+        },
+    )
+    with subprocess.Popen(
+        tap_args(config_for(emulator.url)), stdout=subprocess.PIPE
+    ) as tap:
+        loaded = subprocess.run(
+            [str(target), "--config", target_config],
+            stdin=tap.stdout,
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+    assert tap.returncode == 0
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert sorted(ids(warehouse, "llm_responses")) == sorted(emulator.task_ids())
+    assert sorted(ids(warehouse, "ready_tasks")) == sorted(emulator.task_ids())
