@@ -81,25 +81,21 @@ def scalar(value: object, kind: type, where: Where) -> t.Any:
         return float(value)
     if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
         return value
-    return _raise(where.fail(f"is {value!r}, expected {kind.__name__} or null"))
-
-
-def _raise(error: Exception) -> t.NoReturn:
-    raise error
+    raise where.fail(f"is {value!r}, expected {kind.__name__} or null")
 
 
 def mapping(value: object, where: Where) -> dict[str, t.Any] | None:
     """Check a nullable JSON object."""
     if value is None or isinstance(value, dict):
         return value
-    return _raise(where.fail(f"is {type(value).__name__}, expected an object or null"))
+    raise where.fail(f"is {type(value).__name__}, expected an object or null")
 
 
 def array(value: object, where: Where) -> list[t.Any] | None:
     """Check a nullable JSON array."""
     if value is None or isinstance(value, list):
         return value
-    return _raise(where.fail(f"is {type(value).__name__}, expected an array or null"))
+    raise where.fail(f"is {type(value).__name__}, expected an array or null")
 
 
 def moment(value: object, where: Where) -> datetime | None:
