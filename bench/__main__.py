@@ -1,6 +1,6 @@
 """``python -m bench``: throughput, rate-ceiling and memory figures of the tap.
 
-Each scenario starts ``python -m tests.emulator`` in its own process, runs the
+Each scenario starts ``python -m fake_dataforseo`` in its own process, runs the
 tap against it as a subprocess and prints one line of figures with PASS or FAIL.
 """
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.emulator.process import EmulatorProcess
+from fake_dataforseo.process import EmulatorProcess
 
-#: The repository root: both ``tests.emulator`` and the tap run from here.
+#: The repository root: both ``fake_dataforseo`` and the tap run from here.
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN, PASSWORD = "bench-login", "bench-pass"
 

@@ -1,4 +1,4 @@
-"""Run the DataForSEO emulator (``python -m tests.emulator``) as a subprocess."""
+"""Run the DataForSEO emulator (``python -m fake_dataforseo``) as a subprocess."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import typing as t
 from contextlib import contextmanager
 
 from demo.errors import DemoError
-from tests.emulator.process import EmulatorProcess, EmulatorStartError
+from fake_dataforseo.process import EmulatorProcess, EmulatorStartError
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator

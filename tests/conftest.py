@@ -6,7 +6,7 @@ import typing as t
 
 import pytest
 
-from tests.emulator import Emulator
+from fake_dataforseo import Emulator
 from tests.harness import LOGIN, PASSWORD
 
 if t.TYPE_CHECKING:

@@ -20,7 +20,7 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.emulator import Emulator, Fault
+from fake_dataforseo import Emulator, Fault
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTH = ("login", "secret-pass")
@@ -828,7 +828,7 @@ def test_stop_closes_the_port() -> None:
 # --------------------------------------------------------------------------- CLI
 def test_cli_serves_until_sigterm() -> None:
     with subprocess.Popen(
-        [sys.executable, "-m", "tests.emulator", "--port", "0", "--tasks", "7"],
+        [sys.executable, "-m", "fake_dataforseo", "--port", "0", "--tasks", "7"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

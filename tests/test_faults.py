@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator import Fault
+from fake_dataforseo import Fault
 from tests.harness import PASSWORD, config_for, run_tap
 
 

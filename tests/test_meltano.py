@@ -25,7 +25,7 @@ from tests.harness import LOGIN, PASSWORD, config_for, tap_args, write_json
 if t.TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tests.emulator import Emulator
+    from fake_dataforseo import Emulator
 
 pytestmark = pytest.mark.slow
 

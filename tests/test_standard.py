@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
+from fake_dataforseo import Emulator
 from tap_dataforseo_gemini.tap import TapDataForSEOGemini
-from tests.emulator import Emulator
 from tests.harness import LOGIN, PASSWORD, config_for
 
 # The standard tests build their class at import, so the emulator starts here.

@@ -11,10 +11,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-#: The first line ``python -m tests.emulator`` prints once it serves.
+#: The first line ``python -m fake_dataforseo`` prints once it serves.
 LISTENING = re.compile(r"emulator listening on (http://\S+) with (\d+) tasks")
-#: The repository root, from where ``tests.emulator`` is importable.
-ROOT = Path(__file__).resolve().parents[2]
+#: The repository root, from where ``fake_dataforseo`` is importable.
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class EmulatorStartError(RuntimeError):
@@ -22,13 +22,13 @@ class EmulatorStartError(RuntimeError):
 
 
 class EmulatorProcess:
-    """``python -m tests.emulator ARGS`` in a child process; stopped on exit."""
+    """``python -m fake_dataforseo ARGS`` in a child process; stopped on exit."""
 
     def __init__(
         self, *args: str, cwd: Path = ROOT, start_timeout: float = 60.0
     ) -> None:
         """Prepare the command line; ``--port 0`` picks a free port."""
-        self.command = [sys.executable, "-m", "tests.emulator", *args]
+        self.command = [sys.executable, "-m", "fake_dataforseo", *args]
         self.cwd = cwd
         self.start_timeout = start_timeout
         self.url = ""

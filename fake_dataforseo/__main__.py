@@ -14,7 +14,7 @@ from .server import Emulator
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.emulator",
+        prog="python -m fake_dataforseo",
         description="Serve a local DataForSEO AI Optimization API on 127.0.0.1.",
     )
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")

@@ -5,7 +5,7 @@
         emu.inject(Fault.HTTP_500, times=2, path_contains="/task_get/")
         ...                                 # point the tap at emu.url
 
-Run it alone with `python -m tests.emulator --port 8765 --tasks 100`.
+Run it alone with `python -m fake_dataforseo --port 8765 --tasks 100`.
 """
 
 from .faults import Fault
