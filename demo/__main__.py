@@ -1,11 +1,13 @@
 """``python -m demo``: emulator, ``meltano run`` into DuckDB, summary in SQL.
 
 Steps: start the DataForSEO emulator on a free port, install the two plugins,
-delete the previous ``output/warehouse.duckdb``, run
-``meltano run --full-refresh tap-dataforseo-gemini target-duckdb``, stop the
-emulator, then print what DuckDB holds. Meltano's output goes to
-``output/meltano.log``; on failure its tail is printed, then one line.
+delete the previous ``output/demo.duckdb``, run
+``meltano --environment demo run --full-refresh tap-dataforseo-gemini target-duckdb``,
+stop the emulator, then print what DuckDB holds. Meltano's output goes to
+``output/demo-meltano.log``; on failure its tail is printed, then one line.
 
+The ``demo`` environment of meltano.yml gives the demo its own warehouse file and
+its own state id: a real pipeline's (``dev``) warehouse and state stay untouched.
 ``--full-refresh``: every demo starts a new emulator (new task ids, new clock) and
 an empty warehouse, so the state a previous demo saved describes neither.
 """
@@ -22,9 +24,9 @@ from demo.summary import summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"
-#: Where meltano.yml points target-duckdb (set again as TARGET_DUCKDB_FILEPATH).
-WAREHOUSE = OUTPUT / "warehouse.duckdb"
-LOG = OUTPUT / "meltano.log"
+#: Where meltano.yml's ``demo`` environment points target-duckdb.
+WAREHOUSE = OUTPUT / "demo.duckdb"
+LOG = OUTPUT / "demo-meltano.log"
 
 
 def demo() -> None:
@@ -40,15 +42,10 @@ def demo() -> None:
     started = time.monotonic()
     with emulator.running(ROOT) as api:
         print(f"Emulator: {api.tasks} tasks at {api.url}")
-        env = pipeline.environment(
-            api.url, emulator.LOGIN, emulator.PASSWORD, WAREHOUSE
-        )
-        print("meltano install tap-dataforseo-gemini target-duckdb ...", flush=True)
+        env = pipeline.environment(api.url, emulator.LOGIN, emulator.PASSWORD)
+        print(f"{pipeline.command(*pipeline.INSTALL)} ...", flush=True)
         pipeline.install(ROOT, LOG, env)
-        print(
-            "meltano run --full-refresh tap-dataforseo-gemini target-duckdb ...",
-            flush=True,
-        )
+        print(f"{pipeline.command(*pipeline.RUN)} ...", flush=True)
         pipeline.run(ROOT, LOG, env)
     if not WAREHOUSE.exists():
         raise DemoError(f"meltano run left no {WAREHOUSE}")

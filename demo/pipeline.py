@@ -1,4 +1,7 @@
-"""Meltano steps of the demo: install the two plugins, run the pipeline."""
+"""Meltano steps of the demo: install the two plugins, run the pipeline.
+
+Both run in meltano.yml's ``demo`` environment: its own warehouse file and state id.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +15,18 @@ from demo.errors import DemoError
 MELTANO = Path(sys.executable).parent / "meltano"
 EXTRACTOR = "tap-dataforseo-gemini"
 LOADER = "target-duckdb"
+#: The Meltano environment of the demo (meltano.yml): its own warehouse and state id.
+ENVIRONMENT = "demo"
+INSTALL = ("install", EXTRACTOR, LOADER)
+#: Every demo has a new emulator (new ids, new clock): earlier state describes nothing.
+RUN = ("run", "--full-refresh", EXTRACTOR, LOADER)
 #: Settings of the calling shell that would change what the demo does.
-FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_")
+FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_", "MELTANO_")
 #: Lines of Meltano's output shown when a step fails (all of it is in the log).
 TAIL_LINES = 60
 
 
-def environment(url: str, login: str, password: str, warehouse: Path) -> dict[str, str]:
+def environment(url: str, login: str, password: str) -> dict[str, str]:
     """This process's environment with the demo's settings as Meltano env vars."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN_PREFIXES)}
     return {
@@ -28,8 +36,12 @@ def environment(url: str, login: str, password: str, warehouse: Path) -> dict[st
         "TAP_DATAFORSEO_GEMINI_LOGIN": login,
         "TAP_DATAFORSEO_GEMINI_PASSWORD": password,
         "TAP_DATAFORSEO_GEMINI_API_URL": url,
-        "TARGET_DUCKDB_FILEPATH": str(warehouse),
     }
+
+
+def command(*args: str) -> str:
+    """The ``meltano`` command line of one step, as the demo prints it."""
+    return " ".join(("meltano", "--environment", ENVIRONMENT, *args))
 
 
 def meltano(root: Path, log: Path, env: dict[str, str], *args: str) -> None:
@@ -40,10 +52,10 @@ def meltano(root: Path, log: Path, env: dict[str, str], *args: str) -> None:
     """
     if not MELTANO.exists():
         raise DemoError(f"{MELTANO} not found: install the dev extras (make demo)")
-    command = ["meltano", *args]
+    line = command(*args)
     try:
         done = subprocess.run(
-            [str(MELTANO), *args],
+            [str(MELTANO), "--environment", ENVIRONMENT, *args],
             cwd=root,
             env=env,
             capture_output=True,
@@ -52,23 +64,22 @@ def meltano(root: Path, log: Path, env: dict[str, str], *args: str) -> None:
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise DemoError(f"`{' '.join(command)}` did not finish in 900 s") from exc
+        raise DemoError(f"`{line}` did not finish in 900 s") from exc
     output = done.stdout + done.stderr
     with log.open("a") as file:
-        file.write(f"$ {' '.join(command)}\n{output}\n")
+        file.write(f"$ {line}\n{output}\n")
     if done.returncode != 0:
         sys.stderr.write("".join(output.splitlines(keepends=True)[-TAIL_LINES:]))
         raise DemoError(
-            f"`{' '.join(command)}` failed with exit code {done.returncode} "
-            f"(full output in {log})"
+            f"`{line}` failed with exit code {done.returncode} (full output in {log})"
         )
 
 
 def install(root: Path, log: Path, env: dict[str, str]) -> None:
     """Install the extractor and the loader (quick when they are up to date)."""
-    meltano(root, log, env, "install", EXTRACTOR, LOADER)
+    meltano(root, log, env, *INSTALL)
 
 
 def run(root: Path, log: Path, env: dict[str, str]) -> None:
     """Extract from the emulator into DuckDB, ignoring any earlier demo's state."""
-    meltano(root, log, env, "run", "--full-refresh", EXTRACTOR, LOADER)
+    meltano(root, log, env, *RUN)

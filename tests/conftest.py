@@ -8,6 +8,7 @@ import pytest
 
 from fake_dataforseo import Emulator
 from tests.harness import LOGIN, PASSWORD
+from tests.meltano_project import MeltanoProject, install_project
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -33,3 +34,9 @@ def make_emulator() -> Iterator[Callable[..., Emulator]]:
 def emulator(make_emulator: Callable[..., Emulator]) -> Emulator:
     """An emulator with default options and no tasks."""
     return make_emulator()
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory: pytest.TempPathFactory) -> MeltanoProject:
+    """This repository's meltano.yml in a Meltano project, installed once."""
+    return install_project(tmp_path_factory.mktemp("meltano-project"))

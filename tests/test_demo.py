@@ -1,0 +1,60 @@
+"""``make demo`` runs apart from real data: its own warehouse file and state id."""
+
+from __future__ import annotations
+
+import hashlib
+import typing as t
+
+import pytest
+
+from demo import __main__ as demo_main
+from demo import pipeline
+from tests.harness import LOGIN, PASSWORD
+from tests.meltano_project import EXTRACTOR, LOADER, ids, meltano
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from fake_dataforseo import Emulator
+    from tests.meltano_project import MeltanoProject
+
+pytestmark = pytest.mark.slow
+
+#: The state id of the README's `meltano run tap-dataforseo-gemini target-duckdb`.
+REAL_STATE_ID = f"dev:{EXTRACTOR}-to-{LOADER}"
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def state(project: MeltanoProject, state_id: str) -> str:
+    done = meltano(project.root, "state", "get", state_id)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_the_demo_leaves_a_real_pipelines_warehouse_and_state_untouched(
+    project: MeltanoProject,
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+) -> None:
+    real_api = make_emulator(seed=21)
+    real_api.add_tasks(4)
+    project.run(real_api, None)  # as the README's "With Meltano" does
+    warehouse = project.root / "output" / "warehouse.duckdb"
+    real_ids = sorted(ids(warehouse, "llm_responses"))
+    assert real_ids == sorted(real_api.task_ids())
+    warehouse_before, state_before = digest(warehouse), state(project, REAL_STATE_ID)
+    assert "llm_responses" in state_before
+
+    demo_api = make_emulator(seed=22)
+    demo_api.add_tasks(6)
+    env = pipeline.environment(demo_api.url, LOGIN, PASSWORD)
+    pipeline.run(project.root, tmp_path / "demo.log", env)
+
+    demo_warehouse = project.root / demo_main.WAREHOUSE.relative_to(demo_main.ROOT)
+    assert sorted(ids(demo_warehouse, "llm_responses")) == sorted(demo_api.task_ids())
+    assert digest(warehouse) == warehouse_before
+    assert state(project, REAL_STATE_ID) == state_before
