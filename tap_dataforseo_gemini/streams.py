@@ -53,6 +53,8 @@ class Plan:
 LLM = th.Property(
     "se", th.StringType, description="The LLM that answered: gemini, chat_gpt, claude"
 )
+#: Bounds of a 64-bit integer: loaders create BIGINT columns, not HUGEINT or NUMERIC.
+BIGINT = th.IntegerType(minimum=-(2**63), maximum=2**63 - 1)
 
 
 class ReadyTasksStream(DataForSEOStream):
@@ -125,20 +127,39 @@ class ReadyTasksStream(DataForSEOStream):
 
 
 #: JSON Schema types of the Python types ``records`` checks scalars against.
-SCHEMA_TYPES: dict[type, type[th.JSONTypeHelper]] = {
-    str: th.StringType,
-    int: th.IntegerType,
-    float: th.NumberType,
-    bool: th.BooleanType,
+SCHEMA_TYPES: dict[type, th.JSONTypeHelper] = {
+    str: th.StringType(),
+    int: BIGINT,
+    float: th.NumberType(),
+    bool: th.BooleanType(),
 }
+#: Descriptions of the scalar fields ``records`` fills, by property name.
 DESCRIPTIONS = {
+    # annotations (citations)
     "title": "Domain or title of the source",
     "url": "Link to the source (a redirect)",
     "direct_url": "The source's own URL",
+    "start_index": "Where the cited span starts in the section's text",
+    "end_index": "Where the cited span ends in the section's text",
     "text": "The cited span of the answer",
+    # the request, from the task's data
+    "user_prompt": "The prompt posted with task_post",
     "request_model_name": "Model asked for",
+    "system_message": "Instructions given to the model with the prompt",
+    "max_output_tokens": "Most output tokens asked for",
+    "temperature": "Sampling temperature asked for",
+    "top_p": "Nucleus sampling (top_p) asked for",
     "request_web_search": "Web search asked for",
+    "force_web_search": "Web search forced (ChatGPT, Claude)",
+    "web_search_country_iso_code": "Country web search was localised to",
+    "web_search_city": "City web search was localised to",
+    "use_reasoning": "Reasoning asked for",
+    "tag": "The tag set at task_post",
+    # the result
     "model_name": "Model version that answered",
+    "input_tokens": "Tokens of the prompt",
+    "output_tokens": "Tokens of the answer",
+    "reasoning_tokens": "Tokens spent on reasoning",
     "web_search": "Web search ran",
     "money_spent": "The model provider's charge, USD",
 }
@@ -147,7 +168,7 @@ DESCRIPTIONS = {
 def scalars(fields: Iterable[tuple[str, type]]) -> list[th.Property]:
     """Nullable schema properties for the scalar fields ``records`` fills."""
     return [
-        th.Property(name, SCHEMA_TYPES[kind], description=DESCRIPTIONS.get(name))
+        th.Property(name, SCHEMA_TYPES[kind], description=DESCRIPTIONS[name])
         for name, kind in fields
     ]
 
@@ -156,7 +177,7 @@ def scalars(fields: Iterable[tuple[str, type]]) -> list[th.Property]:
 ANNOTATION_FIELDS = scalars(records.ANNOTATION_FIELDS.items())
 ANNOTATION = th.ObjectType(*ANNOTATION_FIELDS, nullable=True)
 SECTION = th.ObjectType(
-    th.Property("type", th.StringType),
+    th.Property("type", th.StringType, description="Kind of section, such as text"),
     th.Property("text", th.StringType, description="Markdown text"),
     th.Property(
         "annotations",
@@ -167,7 +188,9 @@ SECTION = th.ObjectType(
 )
 ITEM = th.ObjectType(
     th.Property("type", th.StringType, description="message or reasoning"),
-    th.Property("sections", th.ArrayType(SECTION)),
+    th.Property(
+        "sections", th.ArrayType(SECTION), description="The item's parts, in order"
+    ),
     nullable=True,
 )
 
@@ -189,8 +212,12 @@ class LlmResponsesStream(DataForSEOStream):
     schema = th.PropertiesList(
         th.Property("id", th.StringType, required=True, description="Task id"),
         LLM,
-        th.Property("status_code", th.IntegerType, description="The task's status"),
-        th.Property("status_message", th.StringType),
+        th.Property(
+            "status_code", BIGINT, description="The task's status: 20000 is success"
+        ),
+        th.Property(
+            "status_message", th.StringType, description="The task's status in words"
+        ),
         th.Property("cost", th.NumberType, description="DataForSEO's charge, USD"),
         *scalars(records.REQUEST_FIELDS.values()),
         th.Property(
@@ -198,10 +225,13 @@ class LlmResponsesStream(DataForSEOStream):
             th.ArrayType(
                 th.ObjectType(
                     th.Property("role", th.StringType, description="user or ai"),
-                    th.Property("message", th.StringType),
+                    th.Property(
+                        "message", th.StringType, description="What that side said"
+                    ),
                     nullable=True,
                 )
             ),
+            description="Earlier turns of the conversation sent with the prompt",
         ),
         *scalars(records.RESULT_FIELDS.items()),
         th.Property(
@@ -209,7 +239,11 @@ class LlmResponsesStream(DataForSEOStream):
             th.DateTimeType(nullable=True),
             description="When the answer was received, ISO 8601",
         ),
-        th.Property("items", th.ArrayType(ITEM)),
+        th.Property(
+            "items",
+            th.ArrayType(ITEM),
+            description="The answer: message and reasoning items, in order",
+        ),
         th.Property(
             "fan_out_queries",
             th.ArrayType(th.StringType(nullable=True)),
@@ -390,9 +424,21 @@ class LlmResponseCitationsStream(Stream):
     schema = th.PropertiesList(
         th.Property("id", th.StringType, required=True, description="Task id"),
         LLM,
-        th.Property("item_index", th.IntegerType, required=True),
-        th.Property("section_index", th.IntegerType, required=True),
-        th.Property("annotation_index", th.IntegerType, required=True),
+        th.Property(
+            "item_index", BIGINT, required=True, description="Position of the item"
+        ),
+        th.Property(
+            "section_index",
+            BIGINT,
+            required=True,
+            description="Position of the section in its item",
+        ),
+        th.Property(
+            "annotation_index",
+            BIGINT,
+            required=True,
+            description="Position of the annotation in its section",
+        ),
         *ANNOTATION_FIELDS,
         th.Property(
             "domain",
@@ -461,9 +507,22 @@ class ModelsStream(DataForSEOStream):
     primary_keys = ("se", "model_name")
     schema = th.PropertiesList(
         LLM,
-        th.Property("model_name", th.StringType, required=True),
-        th.Property("web_search_supported", th.BooleanType),
-        th.Property("task_post_supported", th.BooleanType),
+        th.Property(
+            "model_name",
+            th.StringType,
+            required=True,
+            description="Model name to give task_post",
+        ),
+        th.Property(
+            "web_search_supported",
+            th.BooleanType,
+            description="Whether task_post may ask this model for web search",
+        ),
+        th.Property(
+            "task_post_supported",
+            th.BooleanType,
+            description="Whether task_post (the task method) accepts this model",
+        ),
     ).to_dict()
 
     def record_from(self, item: object, where: records.Where) -> dict[str, t.Any]:

@@ -14,6 +14,7 @@ import typing as t
 import pytest
 import requests
 
+from tap_dataforseo_gemini.tap import TapDataForSEOGemini
 from tests.harness import LOGIN, PASSWORD, config_for, tap_args, write_json
 from tests.meltano_project import EXTRACTOR, SCHEMA, ids, rows
 
@@ -226,3 +227,27 @@ def test_the_tap_piped_into_target_duckdb_loads_every_task(
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     assert sorted(ids(warehouse, "llm_responses")) == sorted(emulator.task_ids())
     assert sorted(ids(warehouse, "ready_tasks")) == sorted(emulator.task_ids())
+
+
+def test_duckdb_loads_integer_columns_as_bigint(
+    project: MeltanoProject,
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+) -> None:
+    emulator = make_emulator(seed=15)
+    emulator.add_tasks(3)
+    warehouse = tmp_path / "types.duckdb"
+
+    project.run(emulator, warehouse, "--state-id-suffix", "types")
+
+    tables = TapDataForSEOGemini(
+        config={"login": LOGIN, "password": PASSWORD}, setup_mapper=False
+    ).streams
+    checked = 0
+    for table, stream in tables.items():
+        types = column_types(warehouse, table)
+        for column, prop in stream.schema["properties"].items():
+            if "integer" in prop["type"]:
+                assert types[column] == "BIGINT", f"{table}.{column}"
+                checked += 1
+    assert checked >= 8
