@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import typing as t
 from functools import cached_property
@@ -21,6 +22,7 @@ if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from backoff.types import Details
+    from singer_sdk.helpers.types import Context
     from singer_sdk.streams.rest import HTTPRequest
 
     from tap_dataforseo_gemini.rate_limit import RateLimits
@@ -183,6 +185,17 @@ class DataForSEOStream(RESTStream):
     def record_from(self, item: object, where: Where) -> dict[str, t.Any]:
         """Turn one result item into a record."""
         raise NotImplementedError
+
+    def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
+        """The listing's records; a dry run (``--test``) stops at its record limit.
+
+        The SDK would otherwise abort the stream at the next record and log the
+        abort as an error, though the test succeeded.
+        """
+        records = super().get_records(context)
+        if self.ABORT_AT_RECORD_COUNT is None:
+            return records
+        return itertools.islice(records, self.ABORT_AT_RECORD_COUNT)
 
     def get_new_paginator(self) -> None:
         """The listing endpoints answer in one page."""

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from singer_sdk import Stream, metrics
 from singer_sdk import typing as th
+from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from tap_dataforseo_gemini import envelope, ledger, records
@@ -57,14 +58,27 @@ LLM = th.Property(
 BIGINT = th.IntegerType(minimum=-(2**63), maximum=2**63 - 1)
 
 
+def posted(record: dict[str, t.Any]) -> datetime:
+    """A listed task's ``date_posted``; the earliest time when the API sent none."""
+    value = record["date_posted"]
+    return datetime.fromisoformat(value) if value else datetime.min.replace(tzinfo=UTC)
+
+
 class ReadyTasksStream(DataForSEOStream):
-    """Completed tasks waiting in ``tasks_ready``; listing them collects nothing."""
+    """Completed tasks waiting in ``tasks_ready``; listing them collects nothing.
+
+    The API lists in no documented order; the listing (one call) is written in
+    ``date_posted`` order, so the bookmark is the newest task listed. A queue lists
+    older tasks than an earlier run's newest too: they are never skipped.
+    """
 
     name = "ready_tasks"
     endpoint = "tasks_ready"
     primary_keys = ("id",)
     replication_key = "date_posted"
-    is_sorted = False
+    is_sorted = True
+    #: A later run may list a task posted before the previous run's newest.
+    check_sorted = False
     schema = th.PropertiesList(
         th.Property("id", th.StringType, required=True, description="Task id"),
         LLM,
@@ -99,10 +113,8 @@ class ReadyTasksStream(DataForSEOStream):
 
         A dry run (``--test``) lists but never collects.
         """
-        listed = []
-        for record in self.request_records(context):
-            listed.append(record)
-            yield record
+        listed = sorted(super().get_records(context), key=posted)
+        yield from listed
         collector = self._collector
         if self.ABORT_AT_RECORD_COUNT is not None or collector is None:
             return
@@ -195,7 +207,26 @@ ITEM = th.ObjectType(
 )
 
 
-class LlmResponsesStream(DataForSEOStream):
+class TaskBookmarked(Stream):
+    """Incremental by the ``llm_responses`` bookmark, which has no replication key.
+
+    The bookmark (pending ids and the ``id_list`` watermark, see ``Plan``) moves
+    only after a task's records are written, so each run writes only tasks not yet
+    delivered: INCREMENTAL, which the SDK would call FULL_TABLE for want of a key.
+    """
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Declare the stream INCREMENTAL in the catalog and the logs."""
+        super().__init__(*args, **kwargs)
+        self.forced_replication_method = REPLICATION_INCREMENTAL
+
+    def _increment_stream_state(
+        self, latest_record: dict[str, t.Any], *, context: Context | None = None
+    ) -> None:
+        """Leave the bookmark alone: it moves after delivery, not per record."""
+
+
+class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
     """One record per task from ``task_get``: request, answer, tokens and cost.
 
     Request parameters that share a name with a result field are prefixed:
@@ -414,7 +445,7 @@ class LlmResponsesStream(DataForSEOStream):
         self._write_state_message()
 
 
-class LlmResponseCitationsStream(Stream):
+class LlmResponseCitationsStream(TaskBookmarked):
     """One row per annotation (cited source) of an ``llm_responses`` record."""
 
     name = "llm_response_citations"

@@ -6,6 +6,7 @@ import sys
 import typing as t
 from functools import cached_property
 
+import click
 import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -35,6 +36,12 @@ if t.TYPE_CHECKING:
     from singer_sdk.streams import Stream
 
 NAME = "tap-dataforseo-gemini"
+#: What ``--test`` does here (the SDK's help says it syncs a record of each stream).
+TEST_HELP = (
+    "Check the settings and the connection: list tasks_ready and read models, "
+    "writing at most one record of each, and never collect a task (task_get). "
+    "--test=schema writes the SCHEMA messages only."
+)
 
 
 class TapDataForSEOGemini(Tap):
@@ -207,6 +214,15 @@ class TapDataForSEOGemini(Tap):
                 ),
             },
         )
+
+    @classmethod
+    def get_singer_command(cls) -> click.Command:
+        """The SDK's command line, with ``--test`` described as this tap runs it."""
+        command = super().get_singer_command()
+        for param in command.params:
+            if isinstance(param, click.Option) and param.name == "test":
+                param.help = TEST_HELP
+        return command
 
     def discover_streams(self) -> list[Stream]:
         """The tap's streams; children follow their parents."""

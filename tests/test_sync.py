@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
@@ -246,3 +247,55 @@ def test_settings_can_come_from_the_environment(make_emulator):
     run = run_tap({}, extra=["--config", "ENV"], env=env)
     assert run.returncode == 0, run.stderr
     assert {r["id"] for r in run.records("llm_responses")} == ids
+
+
+def test_a_successful_connection_test_logs_no_error(make_emulator):
+    emulator = make_emulator(seed=40)
+    emulator.add_tasks(3)
+    run = run_tap(config_for(emulator.url), extra=["--test"])
+    assert run.returncode == 0, run.stderr
+    assert "ERROR" not in run.stderr
+    assert len(run.records("ready_tasks")) == 1
+    assert len(run.records("models")) == 1
+
+
+def test_help_says_test_lists_and_never_collects():
+    shown = run_tap({}, extra=["--help"]).stdout
+    assert "never collect a task (task_get)" in " ".join(shown.split())
+    assert "sync a single record" not in shown
+
+
+def test_llm_responses_and_citations_are_declared_incremental(make_emulator):
+    emulator = make_emulator(seed=41)
+    catalog = json.loads(run_tap(config_for(emulator.url), extra=["--discover"]).stdout)
+    methods = {
+        entry["tap_stream_id"]: entry["replication_method"]
+        for entry in catalog["streams"]
+    }
+    assert methods == {
+        "ready_tasks": "INCREMENTAL",
+        "llm_responses": "INCREMENTAL",
+        "llm_response_citations": "INCREMENTAL",
+        "models": "FULL_TABLE",
+    }
+
+
+def test_a_run_logs_incremental_collection_and_no_unsorted_warning(make_emulator):
+    emulator = make_emulator(seed=42)
+    emulator.add_tasks(4)
+    run = run_tap(config_for(emulator.url))
+    assert run.returncode == 0, run.stderr
+    assert "Beginning sync of 'llm_responses' in incremental mode" in run.stderr
+    assert "full_table mode" not in run.stderr.replace("'models' in full_table", "")
+    assert "unsorted" not in run.stderr
+
+
+def test_ready_tasks_are_written_in_date_posted_order(make_emulator):
+    emulator = make_emulator(seed=43)
+    emulator.add_tasks(3)
+    emulator.add_tasks(3, age=timedelta(hours=2))
+    emulator.add_tasks(3, age=timedelta(hours=1))
+    run = run_tap(config_for(emulator.url))
+    posted = [r["date_posted"] for r in run.records("ready_tasks")]
+    assert len(posted) == 9
+    assert posted == sorted(posted)
