@@ -292,10 +292,11 @@ def test_a_run_logs_incremental_collection_and_no_unsorted_warning(make_emulator
 
 def test_ready_tasks_are_written_in_date_posted_order(make_emulator):
     emulator = make_emulator(seed=43)
-    emulator.add_tasks(3)
-    emulator.add_tasks(3, age=timedelta(hours=2))
+    slow = emulator.add_tasks(3, status="queued", age=timedelta(hours=2))
     emulator.add_tasks(3, age=timedelta(hours=1))
+    emulator.complete(slow)  # posted first, completed last: listed last
+    assert emulator.ready_ids()[-3:] == slow
     run = run_tap(config_for(emulator.url))
     posted = [r["date_posted"] for r in run.records("ready_tasks")]
-    assert len(posted) == 9
+    assert len(posted) == 6
     assert posted == sorted(posted)
