@@ -36,6 +36,7 @@ class RateLimiter:
         self._clock = clock
         self._ended: list[float] = []
         self._running = 0
+        self._waiting = 0
         self._changed = threading.Condition()
 
     def acquire(self) -> float:
@@ -50,11 +51,25 @@ class RateLimiter:
                     self._running += 1
                     return now - started
                 oldest = self._ended[0] + self.window - now if self._ended else None
-                self._wait(oldest)
+                self._waiting += 1
+                try:
+                    self._wait(oldest)
+                finally:
+                    self._waiting -= 1
 
     def _wait(self, timeout: float | None) -> None:
         """Sleep until a slot may be free: a call ends, or the oldest leaves."""
         self._changed.wait(timeout)
+
+    def held_for(self) -> float:
+        """Seconds until a call waiting for this window may go; 0 if none waits.
+
+        A call waiting only for calls in flight (no slot ended yet) counts as 0.
+        """
+        with self._changed:
+            if not self._waiting or not self._ended:
+                return 0.0
+            return max(0.0, self._ended[0] + self.window - self._clock())
 
     def release(self) -> None:
         """End a call: its slot frees ``window`` seconds from now."""
@@ -92,6 +107,18 @@ class RateLimits:
         """Pair the account window with per-endpoint windows keyed by endpoint name."""
         self.account = account
         self.endpoints = endpoints
+
+    def held(self) -> tuple[str, float] | None:
+        """The window holding calls longest, and for how long; None if none is."""
+        waits = [
+            (seconds, name)
+            for name, limiter in (("account", self.account), *self.endpoints.items())
+            if (seconds := limiter.held_for()) > 0
+        ]
+        if not waits:
+            return None
+        seconds, name = max(waits)
+        return name, seconds
 
     def observe(self, endpoint: str, headers: Mapping[str, str]) -> None:
         """Take in the server's ``X-RateLimit-Remaining``, when it sends one.

@@ -17,7 +17,7 @@ from tap_dataforseo_gemini.bookmark import Bookmark
 from tap_dataforseo_gemini.client import DataForSEOStream
 from tap_dataforseo_gemini.concurrency import ordered_map
 from tap_dataforseo_gemini.errors import EndpointNotFoundError
-from tap_dataforseo_gemini.progress import Progress
+from tap_dataforseo_gemini.progress import Progress, every, waiting
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -111,22 +111,34 @@ class ReadyTasksStream(DataForSEOStream):
     def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
         """List ``tasks_ready``, then hand the listing to ``llm_responses``.
 
-        A dry run (``--test``) lists but never collects.
+        A dry run (``--test``) lists but never collects. Every
+        ``progress_interval_seconds`` until the collection ends, a line says how
+        it goes, or which rate-limit window the run waits for.
         """
-        listed = sorted(super().get_records(context), key=posted)
-        yield from listed
+        interval = float(self.config["progress_interval_seconds"])
+        with every(interval, self._heartbeat):
+            listed = sorted(super().get_records(context), key=posted)
+            yield from listed
+            collector = self._collector
+            if self.ABORT_AT_RECORD_COUNT is not None or collector is None:
+                return
+            if len(listed) >= TASKS_READY_LIMIT:
+                self.logger.warning(
+                    "tasks_ready returned %d tasks, its maximum a call: more may be "
+                    "waiting.%s",
+                    len(listed),
+                    collector.full_listing_advice,
+                )
+            collector.plan(listed)
+            self._sync_children({})
+
+    def _heartbeat(self) -> None:
+        """Log the collection's progress, else the rate-limit wait holding the run."""
         collector = self._collector
-        if self.ABORT_AT_RECORD_COUNT is not None or collector is None:
-            return
-        if len(listed) >= TASKS_READY_LIMIT:
-            self.logger.warning(
-                "tasks_ready returned %d tasks, its maximum a call: more may be "
-                "waiting.%s",
-                len(listed),
-                collector.full_listing_advice,
-            )
-        collector.plan(listed)
-        self._sync_children({})
+        if collector is not None and collector.progress is not None:
+            collector.progress.log("progress")
+        elif wait := waiting(self.rate_limits.held()):
+            self.logger.info("%s: %s", self.name, wait)
 
     @property
     def _collector(self) -> LlmResponsesStream | None:
@@ -292,6 +304,8 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         super().__init__(*args, **kwargs)
         self._plan: Plan | None = None
         self.current_record: dict[str, t.Any] | None = None
+        #: The collection under way, for the progress timer; None between runs.
+        self.progress: Progress | None = None
 
     @property
     def same_run(self) -> bool:
@@ -394,19 +408,18 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         if plan is None or self.ABORT_AT_RECORD_COUNT is not None:
             return
         ids = plan.ids
-        progress = Progress(
-            self.logger,
-            self.name,
-            len(ids),
-            float(self.config["progress_interval_seconds"]),
-        )
+        progress = Progress(self.logger, self.name, len(ids), self.rate_limits.held)
+        self.progress = progress
         workers = self.config["max_concurrent_requests"]
         tasks = ordered_map(self.task_get, ids, workers=workers, window=2 * workers)
-        for position, (_, task) in enumerate(tasks, start=1):
-            outcome = yield from self._deliver(task, plan.bookmark)
-            progress.count(outcome)
-            if position % CHECKPOINT_EVERY == 0:
-                self._checkpoint(plan, position)
+        try:
+            for position, (_, task) in enumerate(tasks, start=1):
+                outcome = yield from self._deliver(task, plan.bookmark)
+                progress.count(outcome)
+                if position % CHECKPOINT_EVERY == 0:
+                    self._checkpoint(plan, position)
+        finally:
+            self.progress = None
         self.current_record = None
         if ids:
             progress.log("done")

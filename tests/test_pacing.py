@@ -5,6 +5,8 @@ These tests count requests on the emulator; they time nothing (bench/ does).
 
 from __future__ import annotations
 
+import re
+
 import requests
 
 from tests.harness import LOGIN, PASSWORD, config_for, run_tap
@@ -89,6 +91,36 @@ def test_progress_is_logged_with_counts_and_rate(make_emulator):
     assert progress
     assert "tasks/s" in progress[0]
     assert "llm_responses done: 40 of 40 tasks (40 collected)" in run.stderr
+
+
+def progress_lines(run) -> list[str]:
+    lines = run.stderr.splitlines()
+    return [line for line in lines if "llm_responses progress" in line]
+
+
+def test_progress_is_logged_on_a_timer_while_no_task_finishes(make_emulator):
+    emulator = make_emulator(seed=58, latency=1.2)
+    emulator.add_tasks(1)
+    run = run_tap(config_for(emulator.url, progress_interval_seconds=0.2))
+    assert run.returncode == 0, run.stderr
+    waiting = [line for line in progress_lines(run) if ": 0 of 1 tasks (none)" in line]
+    assert len(waiting) >= 3
+
+
+def test_progress_says_when_the_run_waits_for_a_rate_limit_window(make_emulator):
+    emulator = make_emulator(seed=59, rate_limit_per_minute=6, rate_window_seconds=1.0)
+    emulator.add_tasks(12)
+    config = config_for(
+        emulator.url,
+        rate_limit_per_minute=6,
+        rate_limit_window_seconds=1.0,
+        progress_interval_seconds=0.2,
+    )
+    run = run_tap(config)
+    assert run.returncode == 0, run.stderr
+    held = [line for line in progress_lines(run) if "rate-limit window" in line]
+    assert held
+    assert re.search(r"; waiting \d+ s for the account rate-limit window$", held[0])
 
 
 def test_citations_add_no_log_line_per_task(make_emulator):

@@ -167,3 +167,24 @@ def test_remaining_header_counts_against_the_endpoints_own_window():
     limits.observe("task_get", {"X-RateLimit-Remaining": "soon"})
     assert len(endpoint._ended) == 15
     assert len(account._ended) == 10
+
+
+def test_held_names_the_window_a_waiting_call_waits_for_and_how_long():
+    clock = FakeClock()
+    tasks_ready = RateLimiter(1, 60.0, clock=clock)
+    account = RateLimiter(100, 60.0, clock=clock)
+    limits = RateLimits(account, {"tasks_ready": tasks_ready})
+    seen = []
+
+    def wait(timeout: float | None) -> None:
+        seen.append(limits.held())
+        clock.wait(timeout)
+
+    tasks_ready._wait = wait
+    with limits.slot("tasks_ready"):
+        clock.now += 5.0
+    assert limits.held() is None
+    with limits.slot("tasks_ready"):
+        pass
+    assert seen == [("tasks_ready", 60.0)]
+    assert limits.held() is None
