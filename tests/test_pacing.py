@@ -123,6 +123,22 @@ def test_progress_says_when_the_run_waits_for_a_rate_limit_window(make_emulator)
     assert re.search(r"; waiting \d+ s for the account rate-limit window$", held[0])
 
 
+def test_a_wait_before_collection_starts_is_logged_too(make_emulator):
+    emulator = make_emulator(seed=60, rate_limit_per_minute=2, rate_window_seconds=1.5)
+    emulator.add_tasks(1)
+    config = config_for(
+        emulator.url,
+        rate_limit_per_minute=2,
+        rate_limit_window_seconds=1.5,
+        progress_interval_seconds=0.2,
+    )
+    run = run_tap(config)
+    assert run.returncode == 0, run.stderr
+    assert re.search(
+        r"ready_tasks: waiting \d+ s for the account rate-limit window", run.stderr
+    )
+
+
 def test_citations_add_no_log_line_per_task(make_emulator):
     emulator = make_emulator(seed=56)
     emulator.add_tasks(30, web_search=True)
