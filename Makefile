@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench definition clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ format: $(STAMP)
 ## bench: throughput, rate-ceiling and memory figures (not part of the tests)
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+## definition: tap-dataforseo-gemini.yml and meltano.yml's extractor settings from --about
+definition: $(STAMP)
+	$(BIN)/python -m hub_definition
 
 clean:
 	rm -rf $(VENV) .meltano output plugins .pytest_cache .ruff_cache
