@@ -16,7 +16,7 @@ import requests
 
 from tap_dataforseo_gemini.tap import TapDataForSEOGemini
 from tests.harness import LOGIN, PASSWORD, config_for, tap_args, write_json
-from tests.meltano_project import EXTRACTOR, SCHEMA, ids, rows
+from tests.meltano_project import EXTRACTOR, SCHEMA, ids, meltano, rows
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -251,3 +251,25 @@ def test_duckdb_loads_integer_columns_as_bigint(
                 assert types[column] == "BIGINT", f"{table}.{column}"
                 checked += 1
     assert checked >= 8
+
+
+def test_fractional_seconds_settings_pass_through_meltano(
+    project: MeltanoProject,
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+) -> None:
+    """Set in meltano.yml: Meltano 4.4.1 cannot pass a decimal from an env var."""
+    emulator = make_emulator(seed=16)
+    emulator.add_tasks(2)
+    warehouse = tmp_path / "fractions.duckdb"
+    fractions = {"progress_interval_seconds": "2.5", "max_retry_seconds": "12.5"}
+    try:
+        for name, value in fractions.items():
+            done = meltano(project.root, "config", "set", EXTRACTOR, name, value)
+            assert done.returncode == 0, done.stderr[-3000:]
+        project.run(emulator, warehouse, "--state-id-suffix", "fractions")
+    finally:
+        for name in fractions:
+            meltano(project.root, "config", "unset", EXTRACTOR, name)
+
+    assert sorted(ids(warehouse, "llm_responses")) == sorted(emulator.task_ids())
