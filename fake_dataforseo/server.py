@@ -275,6 +275,11 @@ class Emulator:
         with self._lock:
             return [task.id for task in self._ledger.in_posting_order(se)]
 
+    def tags(self, se: str = "gemini") -> list[str]:
+        """The tags of all tasks of one se, in posting order ("" when none)."""
+        with self._lock:
+            return [task.tag for task in self._ledger.in_posting_order(se)]
+
     def collected_ids(self) -> set[str]:
         """Ids collected by any client (HTTP task_get or collect_by_other_client)."""
         with self._lock:

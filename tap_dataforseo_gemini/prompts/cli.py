@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import typing as t
@@ -100,17 +101,27 @@ def _post(args: argparse.Namespace) -> post.Summary:
 
 def _client(config: Path | None) -> TaskPostStream:
     """The tap, set up from its settings, lends its HTTP machinery."""
-    tap = TapDataForSEOGemini(
-        config=[config] if config else None, parse_env_config=True
-    )
-    return TaskPostStream(tap)
+    settings = _read_settings(config) if config else {}
+    return TaskPostStream(TapDataForSEOGemini(config=settings, parse_env_config=True))
+
+
+def _read_settings(path: Path) -> dict[str, t.Any]:
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidConfigError(f"cannot read {path} ({exc.strerror})") from None
+    except ValueError:
+        raise InvalidConfigError(f"{path} is not JSON") from None
+    if not isinstance(settings, dict):
+        raise InvalidConfigError(f"{path} does not hold a JSON object")
+    return settings
 
 
 def _log_to_stderr() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger = logging.getLogger(post.LOGGER.name)
-    logger.addHandler(handler)
+    logger.handlers = [handler]
     logger.setLevel(logging.INFO)
     logger.propagate = False
 

@@ -159,10 +159,14 @@ def model_problems(prompt_set: PromptSet, client: TaskPostStream) -> list[str]:
     return problems
 
 
-def reconcile(journal: jn.Journal, client: TaskPostStream, settle: float) -> None:
+def reconcile(
+    journal: jn.Journal, client: TaskPostStream, settle: float | None
+) -> None:
     """Settle unknown tags with ``id_list``: posted if listed, else absent if old.
 
-    Without ``id_list`` nothing is settled: those tasks are not posted again.
+    A tag not listed ``settle`` seconds after its intent was never created (None:
+    not decided now). Without ``id_list`` nothing is settled: those tasks are not
+    posted again.
     """
     unknown = journal.tags_in(jn.UNKNOWN)
     if not unknown:
@@ -178,13 +182,15 @@ def reconcile(journal: jn.Journal, client: TaskPostStream, settle: float) -> Non
             len(unknown),
         )
         return
-    settled_before = datetime.now(UTC) - timedelta(seconds=settle)
+    settled_before = None
+    if settle is not None:
+        settled_before = datetime.now(UTC) - timedelta(seconds=settle)
     for tag in unknown:
         item = listed.get(tag)
         if item is not None:
             journal.posted(tag, str(item.get("id")), _cost(item.get("cost")))
             LOGGER.info("id_list shows %s posted as %s", tag, item.get("id"))
-        elif journal.entries[tag].intended_at < settled_before:
+        elif settled_before and journal.entries[tag].intended_at < settled_before:
             journal.not_posted(tag, "id_list does not list it")
             LOGGER.info("id_list shows %s was never created: it may be posted", tag)
 
@@ -219,7 +225,7 @@ def _post_batch(
     try:
         answer = client.task_post(batch[0].llm, [task.body for task in batch])
     except UnknownOutcomeError as exc:
-        reconcile(journal, client, settle=float("inf"))
+        reconcile(journal, client, settle=None)
         summary.unknown += sum(
             journal.entries[task.tag].outcome == jn.UNKNOWN for task in batch
         )
