@@ -210,23 +210,44 @@ def test_a_rate_limited_task_post_is_retried_and_posted_once(
     assert len(emulator.task_ids()) == 2
 
 
-def test_a_lost_answer_is_reconciled_through_id_list_not_posted_again(
+def test_a_lost_answer_is_looked_up_in_id_list_and_posting_goes_on(
     emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     emulator.inject(Fault.LOST_ANSWER, path_contains="/task_post")
-    prompts = prompts_file(tmp_path)
+    prompts = prompts_file(
+        tmp_path, budget_usd=5, prompts=[f"Question {n}?" for n in range(150)]
+    )
 
-    code, _, err = post(emulator, prompts, capsys)
+    code, out, err = post(emulator, prompts, capsys)
     again = post(emulator, prompts, capsys)
 
+    assert code == 0, err
+    assert "looking its tasks up in id_list" in err
+    assert "posted 150 tasks" in out
+    assert "150 already posted" in again[1]
+    assert task_posts(emulator) == 2
+    assert sorted(emulator.tags()) == sorted(set(emulator.tags()))
+    assert len(emulator.tags()) == 150
+
+
+def test_a_lost_answer_id_list_cannot_confirm_stops_posting(
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    emulator = make_emulator(id_list_enabled=False)
+    emulator.inject(Fault.LOST_ANSWER, path_contains="/task_post")
+    prompts = prompts_file(
+        tmp_path, budget_usd=5, prompts=[f"Question {n}?" for n in range(150)]
+    )
+
+    code, out, err = post(emulator, prompts, capsys)
+
     assert code == 1
-    assert "never to post twice" in err
-    assert "id_list shows" in err
-    assert again[0] == 0
-    assert "2 already posted" in again[1]
+    assert "never to post twice" in err.splitlines()[-1]
+    assert "100 unknown" in out
     assert task_posts(emulator) == 1
-    assert Counter(emulator.tags()) == dict.fromkeys(emulator.tags(), 1)
-    assert len(emulator.tags()) == 2
+    assert len(emulator.tags()) == 100
 
 
 @pytest.mark.parametrize(

@@ -225,14 +225,24 @@ def _post_batch(
     try:
         answer = client.task_post(batch[0].llm, [task.body for task in batch])
     except UnknownOutcomeError as exc:
+        LOGGER.warning("%s: looking its tasks up in id_list", exc)
         reconcile(journal, client, settle=None)
-        summary.unknown += sum(
-            journal.entries[task.tag].outcome == jn.UNKNOWN for task in batch
-        )
-        summary.posted += sum(
-            journal.entries[task.tag].outcome == jn.POSTED for task in batch
-        )
-        summary.stopped = f"{exc}; stopped posting so as never to post twice"
+        found = [
+            entry
+            for entry in (journal.entries[task.tag] for task in batch)
+            if entry.outcome == jn.POSTED
+        ]
+        summary.posted += len(found)
+        summary.ids += [entry.id for entry in found if entry.id]
+        # id_list's cost may be missing: count the worst case against the budget.
+        summary.charged = round(summary.charged + len(found) * price, 6)
+        unknown = len(batch) - len(found)
+        if unknown:
+            summary.unknown += unknown
+            summary.stopped = (
+                f"{exc}; {unknown} of its tasks are not in id_list (yet): stopped "
+                "posting so as never to post twice"
+            )
         return
     except FatalAPIError as exc:
         # The whole call was refused: none of the batch exists.
