@@ -471,3 +471,51 @@ def test_a_run_killed_while_posting_then_rerun_posts_each_task_exactly_once(
     ]
     posted = {line["tag"] for line in lines if line["event"] == "posted"}
     assert posted == set(tags)
+
+
+@pytest.mark.parametrize(
+    ("period", "key"),
+    [("hour", "2026-12-31T23"), ("day", "2026-12-31"), ("week", "2026-W53")],
+)
+def test_a_period_is_named_in_utc(period: str, key: str) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from tap_dataforseo_gemini.prompts.plan import period_key
+
+    # 2027-01-01 01:30 in UTC+2 is 2026-12-31 23:30 UTC, in ISO week 53 of 2026.
+    moment = datetime(2027, 1, 1, 1, 30, tzinfo=timezone(timedelta(hours=2)))
+    assert period_key(period, moment) == key
+
+
+def test_a_budget_asks_every_prompt_of_every_model_before_any_repeat(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prompts = prompts_file(
+        tmp_path,
+        budget_usd=0.05,
+        repeats=3,
+        llms={"gemini": [FLASH], "claude": ["claude-sonnet-4-0"]},
+    )
+
+    post(emulator, prompts, capsys)
+
+    tags = emulator.tags("gemini") + emulator.tags("claude")
+    assert len(tags) == 4
+    assert {tag.rsplit("/", 1)[1] for tag in tags} == {"1"}
+
+
+def test_a_journal_with_a_foreign_line_stops_with_one_line(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prompts = prompts_file(tmp_path)
+    journal = tmp_path / ".dataforseo-prompts/brand.jsonl"
+    journal.parent.mkdir()
+    journal.write_text("not json\n")
+
+    code, _, err = post(emulator, prompts, capsys)
+
+    assert code == 1
+    assert err.splitlines() == [
+        f"dataforseo-prompts: error: {journal}, line 1: not a journal entry"
+    ]
+    assert emulator.tags() == []

@@ -64,7 +64,11 @@ class Journal:
             raise JournalLockedError(
                 f"another dataforseo-prompts run is using {path}"
             ) from None
-        self.entries = self._read()
+        try:
+            self.entries = self._read()
+        except CorruptJournalError:
+            self._file.close()
+            raise
 
     def _read(self) -> dict[str, Entry]:
         self._file.seek(0)
