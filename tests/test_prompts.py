@@ -519,3 +519,24 @@ def test_a_journal_with_a_foreign_line_stops_with_one_line(
         f"dataforseo-prompts: error: {journal}, line 1: not a journal entry"
     ]
     assert emulator.tags() == []
+
+
+def test_a_task_the_api_refuses_is_reported_and_the_rest_are_posted(
+    emulator: Emulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("fake_dataforseo.payloads.MAX_TEXT", 20)
+    prompts = prompts_file(
+        tmp_path, prompts=["Short one?", "A longer question than 20?"]
+    )
+
+    code, out, err = post(emulator, prompts, capsys)
+
+    assert code == 0
+    assert "posted 1 tasks" in out
+    assert "1 refused" in out
+    assert "task_post refused" in err
+    assert "40501" in err
+    assert len(emulator.tags()) == 1

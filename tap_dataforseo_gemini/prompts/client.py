@@ -149,9 +149,8 @@ class TaskPostStream(DataForSEOStream):
             try:
                 return func(request, *args)
             except requests.exceptions.RequestException as exc:
-                if endpoint_of(request.path_url or "") != "task_post" or _never_sent(
-                    exc
-                ):
+                posting = endpoint_of(request.path_url or "") == "task_post"
+                if not posting or _never_sent(exc):
                     raise
                 raise UnknownOutcomeError(
                     f"task_post got no answer ({type(exc).__name__}): "
