@@ -1,8 +1,9 @@
 """``python -m demo``: emulator, ``meltano run`` into DuckDB, summary in SQL.
 
-Steps: start the DataForSEO emulator on a free port, install the two plugins,
-delete the previous ``output/demo.duckdb``, run
-``meltano --environment demo run --full-refresh tap-dataforseo-gemini target-duckdb``,
+Steps: start the DataForSEO emulator on a free port, install the plugins,
+delete the previous ``output/demo.duckdb`` and prompt journal, run
+``meltano --environment demo run --full-refresh dataforseo-prompts:post
+tap-dataforseo-gemini target-duckdb`` (post ``demo/prompts.yml``, then collect),
 stop the emulator, then print what DuckDB holds. Meltano's output goes to
 ``output/demo-meltano.log``; on failure its tail is printed, then one line.
 
@@ -16,17 +17,21 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from demo import emulator, pipeline
 from demo.errors import DemoError
 from demo.summary import summarize
+from tap_dataforseo_gemini.prompts import plan, prompt_set
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"
 #: Where meltano.yml's ``demo`` environment points target-duckdb.
 WAREHOUSE = OUTPUT / "demo.duckdb"
 LOG = OUTPUT / "demo-meltano.log"
+#: The prompt set the demo posts before collecting (its journal lies next to it).
+PROMPTS = ROOT / "demo" / "prompts.yml"
 
 
 def demo() -> None:
@@ -37,19 +42,25 @@ def demo() -> None:
     """
     OUTPUT.mkdir(exist_ok=True)
     LOG.unlink(missing_ok=True)
+    prompts = prompt_set.load(PROMPTS)
+    posting = len(plan.tasks(prompts, datetime.now(UTC)))
     for stale in (WAREHOUSE, WAREHOUSE.with_name(WAREHOUSE.name + ".wal")):
         stale.unlink(missing_ok=True)
+    prompts.journal.unlink(missing_ok=True)  # a new emulator: nothing posted yet
     started = time.monotonic()
     with emulator.running(ROOT) as api:
         print(f"Emulator: {api.tasks} tasks at {api.url}")
-        env = pipeline.environment(api.url, emulator.LOGIN, emulator.PASSWORD)
+        env = pipeline.environment(api.url, emulator.LOGIN, emulator.PASSWORD, PROMPTS)
         print(f"{pipeline.command(*pipeline.INSTALL)} ...", flush=True)
         pipeline.install(ROOT, LOG, env)
-        print(f"{pipeline.command(*pipeline.RUN)} ...", flush=True)
+        print(
+            f"{pipeline.command(*pipeline.RUN)} (posts {posting} tasks) ...",
+            flush=True,
+        )
         pipeline.run(ROOT, LOG, env)
     if not WAREHOUSE.exists():
         raise DemoError(f"meltano run left no {WAREHOUSE}")
-    summary = summarize(WAREHOUSE, api.tasks)
+    summary = summarize(WAREHOUSE, api.tasks + posting)
     elapsed = time.monotonic() - started
     print(
         f"Loaded {WAREHOUSE.relative_to(ROOT)} in {elapsed:.1f} s "

@@ -1,4 +1,4 @@
-"""Meltano steps of the demo: install the two plugins, run the pipeline.
+"""Meltano steps of the demo: install the plugins, post the prompts, collect.
 
 Both run in meltano.yml's ``demo`` environment: its own warehouse file and state id.
 """
@@ -15,18 +15,25 @@ from demo.errors import DemoError
 MELTANO = Path(sys.executable).parent / "meltano"
 EXTRACTOR = "tap-dataforseo-gemini"
 LOADER = "target-duckdb"
+#: Posts the demo's prompt set before the extractor collects.
+UTILITY = "dataforseo-prompts"
 #: The Meltano environment of the demo (meltano.yml): its own warehouse and state id.
 ENVIRONMENT = "demo"
-INSTALL = ("install", EXTRACTOR, LOADER)
+INSTALL = ("install", EXTRACTOR, LOADER, UTILITY)
 #: Every demo has a new emulator (new ids, new clock): earlier state describes nothing.
-RUN = ("run", "--full-refresh", EXTRACTOR, LOADER)
+RUN = ("run", "--full-refresh", f"{UTILITY}:post", EXTRACTOR, LOADER)
 #: Settings of the calling shell that would change what the demo does.
-FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_", "MELTANO_")
+FOREIGN_PREFIXES = (
+    "TAP_DATAFORSEO_",
+    "TARGET_DUCKDB_",
+    "DATAFORSEO_PROMPTS_",
+    "MELTANO_",
+)
 #: Lines of Meltano's output shown when a step fails (all of it is in the log).
 TAIL_LINES = 60
 
 
-def environment(url: str, login: str, password: str) -> dict[str, str]:
+def environment(url: str, login: str, password: str, prompts: Path) -> dict[str, str]:
     """This process's environment with the demo's settings as Meltano env vars."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN_PREFIXES)}
     return {
@@ -36,6 +43,7 @@ def environment(url: str, login: str, password: str) -> dict[str, str]:
         "TAP_DATAFORSEO_GEMINI_LOGIN": login,
         "TAP_DATAFORSEO_GEMINI_PASSWORD": password,
         "TAP_DATAFORSEO_GEMINI_API_URL": url,
+        "DATAFORSEO_PROMPTS_PROMPTS_FILE": str(prompts),
     }
 
 
@@ -76,10 +84,10 @@ def meltano(root: Path, log: Path, env: dict[str, str], *args: str) -> None:
 
 
 def install(root: Path, log: Path, env: dict[str, str]) -> None:
-    """Install the extractor and the loader (quick when they are up to date)."""
+    """Install the plugins (quick when they are up to date)."""
     meltano(root, log, env, *INSTALL)
 
 
 def run(root: Path, log: Path, env: dict[str, str]) -> None:
-    """Extract from the emulator into DuckDB, ignoring any earlier demo's state."""
+    """Post the prompt set, then extract into DuckDB, ignoring earlier demos' state."""
     meltano(root, log, env, *RUN)

@@ -27,13 +27,15 @@ EXTRACTOR = "tap-dataforseo-gemini"
 LOADER = "target-duckdb"
 #: ``default_target_schema`` in meltano.yml: target-duckdb creates the tables there.
 SCHEMA = "dataforseo"
+#: The utility that posts prompt sets, from this checkout too.
+UTILITY = "dataforseo-prompts"
 #: Variables of the calling shell that would change what a run does.
-FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_", "MELTANO_")
+FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_", "MELTANO_", "DATAFORSEO_")
 
 
 @dataclass(frozen=True)
 class MeltanoProject:
-    """A Meltano project in a temporary folder, with both plugins installed."""
+    """A Meltano project in a temporary folder, with its plugins installed."""
 
     root: Path
 
@@ -87,9 +89,9 @@ def meltano(
 
 
 def install_project(root: Path) -> MeltanoProject:
-    """Copy meltano.yml and ``output/`` as a clone has them; install both plugins.
+    """Copy meltano.yml and ``output/`` as a clone has them; install the plugins.
 
-    The extractor is installed editable from this checkout.
+    The extractor and the utility are installed editable from this checkout.
     """
     (root / "output").mkdir()
     shutil.copy(REPO / "output" / ".gitignore", root / "output")
@@ -97,9 +99,9 @@ def install_project(root: Path) -> MeltanoProject:
     text, count = re.subn(
         r"^(\s*pip_url:\s*)-e \.\s*$", rf"\g<1>-e {REPO}", text, flags=re.MULTILINE
     )
-    assert count == 1, "meltano.yml should install the extractor with `-e .`"
+    assert count == 2, "meltano.yml should install extractor and utility with `-e .`"
     (root / "meltano.yml").write_text(text)
-    done = meltano(root, "install", EXTRACTOR, LOADER)
+    done = meltano(root, "install", EXTRACTOR, LOADER, UTILITY)
     assert done.returncode == 0, f"meltano install failed:\n{done.stderr[-6000:]}"
     return MeltanoProject(root)
 

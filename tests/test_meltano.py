@@ -16,7 +16,7 @@ import requests
 
 from tap_dataforseo_gemini.tap import TapDataForSEOGemini
 from tests.harness import LOGIN, PASSWORD, config_for, tap_args, write_json
-from tests.meltano_project import EXTRACTOR, SCHEMA, ids, meltano, rows
+from tests.meltano_project import EXTRACTOR, SCHEMA, UTILITY, ids, meltano, rows
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -273,3 +273,35 @@ def test_fractional_seconds_settings_pass_through_meltano(
             meltano(project.root, "config", "unset", EXTRACTOR, name)
 
     assert sorted(ids(warehouse, "llm_responses")) == sorted(emulator.task_ids())
+
+
+def test_post_then_collect_leaves_one_row_per_posted_task_with_its_tag(
+    project: MeltanoProject,
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+) -> None:
+    emulator = make_emulator(seed=15)
+    prompts = tmp_path / "prompts.yml"
+    prompts.write_text(
+        "name: meltano\n"
+        "budget_usd: 1\n"
+        "prompts:\n- Best CRM?\n- Best mail app?\n- text: Best chat app?\n  tag: chat\n"
+        "llms: {gemini: [gemini-2.5-flash, gemini-2.0-flash]}\n"
+    )
+    warehouse = tmp_path / "prompts.duckdb"
+
+    done = project.run(
+        emulator,
+        warehouse,
+        "--state-id-suffix",
+        "prompts",
+        f"{UTILITY}:post",
+        env={"DATAFORSEO_PROMPTS_PROMPTS_FILE": str(prompts)},
+    )
+
+    assert "posted 6 tasks" in done.stdout + done.stderr
+    loaded = rows(warehouse, f"select id, tag from {SCHEMA}.llm_responses")
+    posted = dict(zip(emulator.task_ids(), emulator.tags(), strict=True))
+    assert len(posted) == 6
+    assert dict(loaded) == posted
+    assert all(tag.startswith("dfsp/meltano/") for tag in posted.values())
