@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import typing as t
 
 import pytest
@@ -51,7 +52,9 @@ def test_the_demo_leaves_a_real_pipelines_warehouse_and_state_untouched(
 
     demo_api = make_emulator(seed=22)
     demo_api.add_tasks(6)
-    env = pipeline.environment(demo_api.url, LOGIN, PASSWORD)
+    prompts = tmp_path / "prompts.yml"  # its journal goes next to it, not into demo/
+    shutil.copy(demo_main.PROMPTS, prompts)
+    env = pipeline.environment(demo_api.url, LOGIN, PASSWORD, prompts)
     pipeline.run(project.root, tmp_path / "demo.log", env)
 
     demo_warehouse = project.root / demo_main.WAREHOUSE.relative_to(demo_main.ROOT)
