@@ -3,50 +3,24 @@
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 import sys
 import typing as t
-from pathlib import Path
 
 import pytest
 
 from tests.harness import config_for
+from tests.readme import sh, shell_blocks
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
+    from pathlib import Path
 
     from fake_dataforseo import Emulator
 
 pytestmark = pytest.mark.slow
 
-README = Path(__file__).resolve().parent.parent / "README.md"
 #: The tap's install line: this checkout's venv, the one the tests run in.
 TAP_INSTALL = "python3 -m venv .venv && .venv/bin/pip install -e ."
-
-
-def shell_blocks(section: str) -> list[str]:
-    """The ``sh`` code blocks of one ``###`` section of the README, in order."""
-    text = README.read_text()
-    start = text.index(f"\n### {section}\n")
-    end = min(
-        (i for i in (text.find("\n## ", start + 1), text.find("\n### ", start + 1))
-         if i > 0),
-        default=len(text),
-    )  # fmt: skip
-    return re.findall(r"```sh\n(.*?)```", text[start:end], flags=re.DOTALL)
-
-
-def sh(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run a README block with ``sh``, as pasted into a fresh shell in ``cwd``."""
-    return subprocess.run(
-        ["sh", "-c", script],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
 
 
 def jsonl_ids(path: Path) -> list[str]:
