@@ -12,6 +12,8 @@ class Fault(Enum):
     """HTTP 500, body status_code 50000 "Internal Error."."""
     INTERNAL_50000 = "internal_50000"
     """HTTP 200, top-level status_code 50000."""
+    TASK_50000 = "task_50000"
+    """HTTP 200, envelope 20000, the task (id from the path) at status 50000."""
     RATE_LIMIT_40202 = "rate_limit_40202"
     """HTTP 200, top-level status_code 40202 "Rate-limit per minute exceeded."."""
     MALFORMED_JSON = "malformed_json"
