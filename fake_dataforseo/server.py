@@ -53,6 +53,8 @@ _FAULT_ENVELOPES: dict[Fault, tuple[int, int, str, list[Any] | None]] = {
     Fault.INTERNAL_50000: (200, 50000, "Internal Error.", []),
     Fault.RATE_LIMIT_40202: (200, 40202, MSG_RATE_LIMIT, []),
     Fault.HTTP_402: (402, 40200, "Payment Required.", None),
+    Fault.INVALID_PATH_40402: (200, 40402, "Invalid Path.", []),
+    Fault.NO_DATA_40404: (200, 40404, MSG_NO_DATA, []),
     Fault.WRONG_SHAPE: (200, 20000, "Ok.", None),
 }
 #: id_list ``status`` of each task state: its status code, as a string.
