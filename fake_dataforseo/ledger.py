@@ -157,9 +157,9 @@ class Ledger:
         return tasks[offset : offset + limit]
 
     def in_posting_order(self, se: str) -> list[Task]:
-        """All tasks of one se, by posting time then creation order."""
+        """All tasks of one se, by posting time then creation order (no other calls)."""
         tasks = (self.tasks[tid] for _, _, tid in self._posted)
-        return [task for task in tasks if task.se == se]
+        return [task for task in tasks if task.se == se and not task.call_url]
 
     def _list(self, task: Task) -> None:
         if task.postback or task.collected or task.done_at is None or task.call_url:
