@@ -135,7 +135,8 @@ def test_a_failing_id_list_falls_back_to_the_next_run(make_emulator, fault):
     emulator = make_emulator(seed=95)
     ids = emulator.add_tasks(4)
     emulator.inject(fault, times=1000, path_contains="/id_list")
-    delivered, stderr = deliver_in_two_runs(emulator, config_for(emulator.url))
+    config = config_for(emulator.url, max_tries=2)
+    delivered, stderr = deliver_in_two_runs(emulator, config)
     assert delivered == set(ids)
     assert stderr.count("id_list failed") == 2
 
