@@ -522,7 +522,7 @@ def test_posted_tasks_complete_after_the_post_delay(
     assert client.task(posted["id"])["status_code"] == 40602
     emu.advance_clock(timedelta(seconds=61))
     assert [item["tag"] for item in client.ready()] == ["set/a"]
-    (listed,) = client.id_list(**_window(emu), include_metadata=True)["result"]
+    (listed,) = client.id_list(**_window(emu, days=10), include_metadata=True)["result"]
     assert listed["datetime_done"] is not None
     assert listed["metadata"]["tag"] == "set/a"
     assert client.task(posted["id"])["data"]["tag"] == "set/a"
