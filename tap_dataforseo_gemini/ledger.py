@@ -187,7 +187,26 @@ def read(
     the ledger lists every call of the account, Live calls and other APIs' too.
     """
     suffix = f"/{llm}/llm_responses/task_post"
-    seen: set[str] = set()
+    for where, item in pages(send, since, until, include_metadata=False):
+        entry = _entry(item, where, suffix)
+        if entry:
+            yield entry
+
+
+def pages(
+    send: Callable[[list[dict[str, t.Any]]], dict[str, t.Any]],
+    since: datetime,
+    until: datetime,
+    *,
+    include_metadata: bool,
+) -> Iterator[tuple[Where, t.Any]]:
+    """Every ``id_list`` item of a window once, with where it stands in its page.
+
+    The API sorts by execution time, so a task that finishes between two calls
+    can move an item across a page boundary: pages overlap by
+    :data:`PAGE_OVERLAP` items and items already seen (by ``id``) are dropped.
+    """
+    seen: set[object] = set()
     offset = 0
     while True:
         body = send(
@@ -198,29 +217,30 @@ def read(
                     "limit": PAGE_SIZE,
                     "offset": offset,
                     "sort": "asc",
-                    "include_metadata": False,
+                    "include_metadata": include_metadata,
                 }
             ]
         )
-        items = _page(body)
+        items = result_items(body)
         for position, item in enumerate(items):
-            where = Where("id_list", f"tasks[0].result[{offset + position}]")
-            entry = _entry(item, where, suffix)
-            if entry and entry.id not in seen:
-                seen.add(entry.id)
-                yield entry
+            key = item.get("id") if isinstance(item, dict) else None
+            if key is not None and key in seen:
+                continue
+            seen.add(key)
+            yield Where("id_list", f"tasks[0].result[{offset + position}]"), item
         if len(items) < PAGE_SIZE:
             return
         offset += len(items) - PAGE_OVERLAP
 
 
-def _page(body: dict[str, t.Any]) -> list[t.Any]:
+def result_items(body: dict[str, t.Any], endpoint: str = "id_list") -> list[t.Any]:
+    """The result items of an answer's one task; a failed task is an error."""
     tasks = body["tasks"]
     if len(tasks) != 1:
-        raise Where("id_list", "tasks").fail(f"has {len(tasks)} tasks, expected one")
+        raise Where(endpoint, "tasks").fail(f"has {len(tasks)} tasks, expected one")
     task = tasks[0]
     if task["status_code"] != envelope.OK:
-        problem = f"id_list: status {task['status_code']} {task['status_message']}"
+        problem = f"{endpoint}: status {task['status_code']} {task['status_message']}"
         if task["status_code"] == envelope.NOT_FOUND:
             raise EndpointNotFoundError(problem)
         raise APIError(problem)

@@ -11,6 +11,7 @@ import sys
 import time
 import typing as t
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -228,6 +229,23 @@ def test_a_lost_answer_is_looked_up_in_id_list_and_posting_goes_on(
     assert task_posts(emulator) == 2
     assert sorted(emulator.tags()) == sorted(set(emulator.tags()))
     assert len(emulator.tags()) == 150
+
+
+def test_a_lost_answer_is_found_when_the_machine_clock_runs_ahead_of_the_api(
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    emulator = make_emulator(clock_offset=timedelta(minutes=-10))
+    emulator.inject(Fault.LOST_ANSWER, path_contains="/task_post")
+    prompts = prompts_file(tmp_path)
+
+    post(emulator, prompts, capsys)
+    code, out, err = post(emulator, prompts, capsys, "--settle-seconds", "0")
+
+    assert code == 0, err
+    assert "2 already posted" in out
+    assert len(emulator.tags()) == 2
 
 
 def test_a_lost_answer_id_list_cannot_confirm_stops_posting(
