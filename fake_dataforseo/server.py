@@ -16,7 +16,7 @@ import threading
 import time
 import traceback
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -392,7 +392,8 @@ class Emulator:
             handler.close_connection = True
             return None
         if fault is Fault.HUGE:
-            self.huge_bytes_sent = _send_huge(handler, self.huge_bytes)
+            self.huge_bytes_sent = 0
+            _send_huge(handler, self.huge_bytes, self._count_huge)
             return 200
         if fault is Fault.ECHO_HEADERS:
             reply = self._echo_headers(handler, path)
@@ -710,6 +711,9 @@ class Emulator:
             else None,
         }
 
+    def _count_huge(self, sent: int) -> None:
+        self.huge_bytes_sent += sent
+
     def _echo_headers(self, handler: _Handler, path: str) -> _Reply:
         limit, remaining = self._peek(_kind_of(path))
         headers = "; ".join(f"{k}: {v}" for k, v in handler.headers.items())
@@ -918,8 +922,8 @@ def _drip(handler: _Handler, reply: _Reply, pause: float) -> None:
         handler.close_connection = True
 
 
-def _send_huge(handler: _Handler, size: int) -> int:
-    """Send a chunked body of `size` bytes of whitespace; return the bytes sent."""
+def _send_huge(handler: _Handler, size: int, count: Callable[[int], None]) -> None:
+    """Send a chunked body of `size` bytes of whitespace, counting each chunk sent."""
     chunk = b" " * (1 << 16)
     sent = 0
     try:
@@ -931,11 +935,11 @@ def _send_huge(handler: _Handler, size: int) -> int:
             part = chunk[: size - sent]
             handler.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
             sent += len(part)
+            count(len(part))
         handler.wfile.write(b"0\r\n\r\n")
         handler.wfile.flush()
     except OSError:
         handler.close_connection = True
-    return sent
 
 
 def _json_list(body: bytes) -> list[Any] | None:
