@@ -8,14 +8,35 @@ import signal
 import sys
 import typing as t
 
+from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.singerlib import StateMessage
 
 from tap_dataforseo_gemini import redact
 
 if t.TYPE_CHECKING:
     from singer_sdk.io_base import GenericSingerWriter
+    from singer_sdk.singerlib import Message
 
 NAME = "tap-dataforseo-gemini"
+
+
+class TargetClosedError(BaseException):
+    """Stdout is a closed pipe: the target exited.
+
+    Not an ``Exception``: nothing on the way up may log it or carry on, and click
+    would swallow the ``BrokenPipeError`` it stands for.
+    """
+
+
+class Writer(MsgSpecWriter):
+    """The fast Singer writer, telling a closed stdout apart from other errors."""
+
+    def write_message(self, message: Message) -> None:
+        """Write one message; a closed pipe raises ``TargetClosedError``."""
+        try:
+            super().write_message(message)
+        except BrokenPipeError:
+            raise TargetClosedError from None
 
 
 def say(message: str) -> None:

@@ -11,7 +11,6 @@ import click
 import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import (
     ConfigValidationError,
     FatalAPIError,
@@ -32,7 +31,13 @@ from tap_dataforseo_gemini.errors import (
 )
 from tap_dataforseo_gemini.inputs import check_state
 from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits
-from tap_dataforseo_gemini.shutdown import fail, stopped, target_closed
+from tap_dataforseo_gemini.shutdown import (
+    TargetClosedError,
+    Writer,
+    fail,
+    stopped,
+    target_closed,
+)
 from tap_dataforseo_gemini.streams import (
     LlmResponseCitationsStream,
     LlmResponsesStream,
@@ -53,7 +58,7 @@ class TapDataForSEOGemini(Tap):
     """Collect DataForSEO AI Optimization LLM responses (Gemini, ChatGPT, Claude)."""
 
     name = NAME
-    message_writer_class = MsgSpecWriter
+    message_writer_class = Writer
     #: The SDK's defaults less BATCH: batch files would let a STATE message run
     #: ahead of the records it vouches for.
     capabilities: t.ClassVar[list[CapabilitiesEnum]] = [
@@ -307,7 +312,7 @@ def main() -> None:
         fail(f"{exc}: {_where(exc)}")
     except requests.exceptions.RequestException as exc:
         fail(f"cannot reach the DataForSEO API ({type(exc).__name__}): {_where(exc)}")
-    except BrokenPipeError:
+    except TargetClosedError:
         target_closed()
     sys.exit(code if isinstance(code, int) else 0)
 
