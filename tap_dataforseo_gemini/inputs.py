@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import typing as t
 
+from singer_sdk.singerlib import Catalog
+
 from tap_dataforseo_gemini.errors import InvalidInputError, InvalidStateError
 
 #: Command-line options that name a JSON file.
@@ -43,6 +45,28 @@ def check_state(state: dict[str, t.Any]) -> None:
             raise InvalidStateError(
                 f"invalid state: bookmarks.{stream} must be a JSON object"
             )
+
+
+def check_catalog(catalog: dict[str, t.Any]) -> None:
+    """Refuse a catalog the SDK cannot read as one (a traceback otherwise)."""
+    streams = catalog.get("streams")
+    if not isinstance(streams, list) or not all(
+        isinstance(stream, dict)
+        and isinstance(stream.get("tap_stream_id"), str)
+        and isinstance(stream.get("schema", {}), dict)
+        and isinstance(stream.get("metadata", []), list)
+        for stream in streams
+    ):
+        raise InvalidInputError(
+            "invalid catalog: streams must list objects, each with a tap_stream_id, "
+            "a schema object and a metadata list"
+        )
+    try:
+        Catalog.from_dict(catalog)  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InvalidInputError(
+            f"invalid catalog: {type(exc).__name__} {exc}"
+        ) from None
 
 
 def _files(args: t.Sequence[str]) -> t.Iterator[tuple[str, str]]:

@@ -29,7 +29,6 @@ from tap_dataforseo_gemini.errors import (
     InvalidInputError,
     InvalidStateError,
 )
-from tap_dataforseo_gemini.inputs import check_state
 from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits
 from tap_dataforseo_gemini.shutdown import (
     TargetClosedError,
@@ -217,6 +216,7 @@ class TapDataForSEOGemini(Tap):
         *,
         config: dict | PurePath | str | list[PurePath | str] | None = None,
         state: dict | PurePath | str | None = None,
+        catalog: dict | PurePath | str | None = None,
         parse_env_config: bool = False,
         **kwargs: t.Any,
     ) -> None:
@@ -224,16 +224,24 @@ class TapDataForSEOGemini(Tap):
         if parse_env_config:
             settings.check_env_integers(self.config_jsonschema, self._env_var_prefix)
         if isinstance(state, dict):
-            check_state(state)
+            inputs.check_state(state)
+        if isinstance(catalog, dict):
+            inputs.check_catalog(catalog)
         try:
             super().__init__(
-                config=config, state=state, parse_env_config=parse_env_config, **kwargs
+                config=config,
+                state=state,
+                catalog=catalog,
+                parse_env_config=parse_env_config,
+                **kwargs,
             )
         except ConfigValidationError as exc:
             raise InvalidConfigError(
                 "invalid settings: " + "; ".join(exc.errors or [str(exc)])
             ) from None
-        redact.install(self.config.get("login") or "", self.config["password"])
+        redact.install(
+            self.config.get("login") or "", self.config.get("password") or ""
+        )
         for warning in settings.unknown(dict(self.config), self.config_jsonschema):
             self.logger.warning(warning)
 

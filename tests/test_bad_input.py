@@ -275,3 +275,16 @@ def test_the_sdk_settings_are_known(caplog):
     with caplog.at_level(logging.WARNING):
         TapDataForSEOGemini(config={**GOOD, **sdk_settings})
     assert not [r for r in caplog.records if "Unknown setting" in r.getMessage()]
+
+
+def test_a_catalog_of_the_wrong_shape_ends_with_one_line(monkeypatch, capsys, tmp_path):
+    config = write(tmp_path, "config.json", json.dumps(GOOD))
+    catalog = write(tmp_path, "catalog.json", json.dumps({"streams": "models"}))
+    code, stderr = run_main(
+        monkeypatch, capsys, "--config", config, "--catalog", catalog
+    )
+    assert code == 1
+    assert stderr.splitlines()[-1] == (
+        f"{NAME}: error: invalid catalog: streams must list objects, each with a "
+        "tap_stream_id, a schema object and a metadata list"
+    )
