@@ -17,6 +17,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.io_base import GenericSingerWriter
     from singer_sdk.singerlib import Message
 
+#: The command and the Singer tap name.
 NAME = "tap-dataforseo-gemini"
 
 

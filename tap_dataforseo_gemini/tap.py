@@ -31,6 +31,7 @@ from tap_dataforseo_gemini.errors import (
 )
 from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits
 from tap_dataforseo_gemini.shutdown import (
+    NAME,
     TargetClosedError,
     Writer,
     fail,
@@ -49,8 +50,6 @@ if t.TYPE_CHECKING:
     from types import FrameType
 
     from singer_sdk.streams import Stream
-
-NAME = "tap-dataforseo-gemini"
 
 
 class TapDataForSEOGemini(Tap):
