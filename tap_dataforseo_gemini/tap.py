@@ -316,18 +316,19 @@ def main() -> None:
     except ONE_LINE_ERRORS as exc:
         fail(str(exc))
     except DeadlineExceededError as exc:
-        fail(f"{exc}: {_where(exc)}")
+        fail(f"{exc} from {_host(exc)}")
     except requests.exceptions.RequestException as exc:
-        fail(f"cannot reach the DataForSEO API ({type(exc).__name__}): {_where(exc)}")
+        where = "check the api_url setting"
+        if exc.request is not None and exc.request.url:
+            where = f"{_host(exc)} ({where})"
+        fail(f"cannot reach the DataForSEO API ({type(exc).__name__}): {where}")
     except TargetClosedError:
         target_closed()
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _where(exc: requests.exceptions.RequestException) -> str:
-    request = exc.request
-    if request is None or not request.url:
-        return "check the api_url setting"
-    url = requests.utils.urlparse(request.url)
+def _host(exc: requests.exceptions.RequestException) -> str:
+    """The scheme, host and port a failed request went to."""
+    url = requests.utils.urlparse(exc.request.url if exc.request else "")
     port = f":{url.port}" if url.port else ""
-    return f"{url.scheme}://{url.hostname}{port} (check the api_url setting)"
+    return f"{url.scheme}://{url.hostname}{port}"

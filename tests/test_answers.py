@@ -10,8 +10,8 @@ import pytest
 from fake_dataforseo import Fault
 from tap_dataforseo_gemini.errors import AnswerTooLargeError, DeadlineExceededError
 from tap_dataforseo_gemini.streams import LlmResponsesStream
-from tap_dataforseo_gemini.tap import TapDataForSEOGemini
-from tests.harness import config_for
+from tap_dataforseo_gemini.tap import NAME, TapDataForSEOGemini
+from tests.harness import config_for, run_tap
 
 
 def collector(url: str, **settings: object) -> LlmResponsesStream:
@@ -63,3 +63,14 @@ def test_an_answer_whose_length_passes_the_cap_is_refused_before_reading(emulato
     stream = collector(emulator.url, max_answer_bytes=100)
     with pytest.raises(AnswerTooLargeError, match="task_get"):
         stream.task_get(emulator.add_tasks(1)[0])
+
+
+def test_a_run_whose_answers_never_finish_ends_with_one_line(emulator):
+    emulator.add_tasks(1)
+    emulator.inject(Fault.DRIP, times=9, path_contains="task_get")
+    run = run_tap(config_for(emulator.url, request_timeout=1, max_tries=1))
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[-1] == (
+        f"{NAME}: error: task_get: no whole answer within request_timeout from "
+        f"{emulator.url}"
+    )
