@@ -46,7 +46,7 @@ def check_secrets(config: dict[str, t.Any], schema: dict[str, t.Any]) -> None:
 
 def check_values(config: dict[str, t.Any]) -> None:
     """Check the API URL's scheme, the start date, and the login for Basic auth."""
-    _check_api_url(config["api_url"])
+    _check_api_url(config.get("api_url") or "")
     start = config.get("start_date")
     if start:
         try:

@@ -254,6 +254,11 @@ def test_http_is_accepted_for_loopback_hosts(url):
     assert tap.config["api_url"] == url
 
 
+def test_settings_without_api_url_take_the_https_default():
+    tap = TapDataForSEOGemini(config={"login": LOGIN, "password": PASSWORD})
+    assert tap.config["api_url"] == "https://api.dataforseo.com"
+
+
 def test_an_unknown_setting_is_named_with_the_closest_known_one(caplog):
     with caplog.at_level(logging.WARNING):
         TapDataForSEOGemini(config={**GOOD, "colection_mode": "next_run", "zzz": 1})
