@@ -18,11 +18,12 @@ import threading
 import time
 import traceback
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, NamedTuple, Self
+from urllib.parse import unquote
 
 from . import payloads as p
 from .faults import Fault
@@ -141,6 +142,11 @@ class Emulator:
         self.charged = 0.0
         #: How long Fault.SLOW waits before the normal answer.
         self.slow_seconds = 5.0
+        #: Fault.DRIP's pause between two bytes.
+        self.drip_seconds = 0.1
+        #: Fault.HUGE's body size, and how many of its bytes went out.
+        self.huge_bytes = 100 * 1024 * 1024
+        self.huge_bytes_sent = 0
         #: Memory budget of the task_get answer cache (raw plus gzip bytes).
         self.cache_bytes = 64 * 1024 * 1024
         #: Tracebacks of unexpected errors while handling requests (should stay []).
@@ -452,14 +458,23 @@ class Emulator:
         if fault is Fault.DROP_CONNECTION:
             handler.close_connection = True
             return None
-        if fault is not None and fault is not Fault.LOST_ANSWER:
+        if fault is Fault.HUGE:
+            self.huge_bytes_sent = 0
+            _send_huge(handler, self.huge_bytes, self._count_huge)
+            return 200
+        if fault is Fault.ECHO_HEADERS:
+            reply = self._echo_headers(handler, path)
+        elif fault not in (None, Fault.DRIP, Fault.LOST_ANSWER):
             reply = self._fault_reply(fault, path)
         else:
             reply = self._dispatch(handler, method, path, body, start)
         if fault is Fault.LOST_ANSWER:
             handler.close_connection = True
             return None
-        _send(handler, reply)
+        if fault is Fault.DRIP:
+            _drip(handler, reply, self.drip_seconds)
+        else:
+            _send(handler, reply)
         return reply.status_code
 
     def _take_fault(self, path: str) -> Fault | None:
@@ -864,6 +879,15 @@ class Emulator:
             else None,
         }
 
+    def _count_huge(self, sent: int) -> None:
+        self.huge_bytes_sent += sent
+
+    def _echo_headers(self, handler: _Handler, path: str) -> _Reply:
+        limit, remaining = self._peek(_kind_of(path))
+        headers = "; ".join(f"{k}: {v}" for k, v in handler.headers.items())
+        payload = p.envelope(40000, f"Bad Request. Headers: {headers}", None)
+        return _Reply(200, p.dumps(payload), 40000, limit, remaining)
+
     def _fault_reply(self, fault: Fault, path: str) -> _Reply:
         limit, remaining = self._peek(_kind_of(path))
         http, code, message, tasks = _FAULT_ENVELOPES.get(fault, (200, None, "", None))
@@ -1000,7 +1024,7 @@ def _route(  # noqa: PLR0911 - one return per endpoint
         return None
     se, op, rest = parts[2], parts[4], parts[5:]
     if op == "task_get" and method == "GET" and len(rest) == 1 and rest[0]:
-        return "task_get", se, rest[0]
+        return "task_get", se, unquote(rest[0])
     if rest:
         return None
     if (op, method) in {("tasks_ready", "GET"), ("models", "GET")}:
@@ -1057,6 +1081,42 @@ def _send(handler: _Handler, reply: _Reply) -> None:
         handler.send_header("X-RateLimit-Remaining", str(reply.remaining))
         handler.end_headers()
         handler.wfile.write(body)
+    except OSError:
+        handler.close_connection = True
+
+
+def _drip(handler: _Handler, reply: _Reply, pause: float) -> None:
+    """Write an answer (never gzipped) one byte at a time, pausing between bytes."""
+    try:
+        handler.send_response(reply.http_status)
+        handler.send_header("Content-Type", reply.content_type)
+        handler.send_header("Content-Length", str(len(reply.body)))
+        handler.end_headers()
+        handler.wfile.flush()
+        for index in range(len(reply.body)):
+            handler.wfile.write(reply.body[index : index + 1])
+            handler.wfile.flush()
+            time.sleep(pause)
+    except OSError:
+        handler.close_connection = True
+
+
+def _send_huge(handler: _Handler, size: int, count: Callable[[int], None]) -> None:
+    """Send a chunked body of `size` bytes of whitespace, counting each chunk sent."""
+    chunk = b" " * (1 << 16)
+    sent = 0
+    try:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+        while sent < size:
+            part = chunk[: size - sent]
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            sent += len(part)
+            count(len(part))
+        handler.wfile.write(b"0\r\n\r\n")
+        handler.wfile.flush()
     except OSError:
         handler.close_connection = True
 
