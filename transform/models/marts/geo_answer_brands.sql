@@ -65,10 +65,20 @@ ranked_mentions as (
         response_id,
         brand,
         first_offset,
-        rank() over (partition by response_id order by first_offset) as mention_rank,
-        count(*) over (partition by response_id) as brands_mentioned
+        rank() over (partition by response_id order by first_offset) as mention_rank
 
     from first_mentions
+
+),
+
+brands_per_answer as (
+
+    select
+        response_id,
+        count(*) as brands_mentioned
+
+    from first_mentions
+    group by response_id
 
 ),
 
@@ -101,7 +111,7 @@ final as (
         ranked_mentions.response_id is not null as is_mentioned,
         ranked_mentions.first_offset,
         ranked_mentions.mention_rank,
-        coalesce(ranked_mentions.brands_mentioned, 0) as brands_mentioned,
+        coalesce(brands_per_answer.brands_mentioned, 0) as brands_mentioned,
         coalesce(owned_citations.owned_citations, 0) as owned_citations,
         owned_citations.response_id is not null as cites_owned_domain
 
@@ -110,6 +120,8 @@ final as (
     left join ranked_mentions
         on answers.response_id = ranked_mentions.response_id
         and brands.brand = ranked_mentions.brand
+    left join brands_per_answer
+        on answers.response_id = brands_per_answer.response_id
     left join owned_citations
         on answers.response_id = owned_citations.response_id
         and brands.brand = owned_citations.brand
