@@ -1,10 +1,12 @@
 """``python -m demo``: emulator, ``meltano run`` into DuckDB, summary in SQL.
 
-Steps: start the DataForSEO emulator on a free port, install the two plugins,
+Steps: start the DataForSEO emulator on a free port, install the plugins,
 delete the previous ``output/warehouse.duckdb``, run
-``meltano run --full-refresh tap-dataforseo-gemini target-duckdb``, stop the
-emulator, then print what DuckDB holds. Meltano's output goes to
-``output/meltano.log``; on failure its tail is printed, then one line.
+``meltano run --full-refresh tap-dataforseo-gemini target-duckdb dbt-duckdb:run``
+(dbt builds the GEO marts of transform/ in the same file), stop the emulator,
+print what DuckDB holds and write the report (``output/report.html``).
+Meltano's output goes to ``output/meltano.log``; on failure its tail is printed,
+then one line.
 
 ``--full-refresh``: every demo starts a new emulator (new task ids, new clock) and
 an empty warehouse, so the state a previous demo saved describes neither.
@@ -19,12 +21,15 @@ from pathlib import Path
 from demo import emulator, pipeline
 from demo.errors import DemoError
 from demo.summary import summarize
+from report.__main__ import write as write_report
+from report.data import ReportError
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"
 #: Where meltano.yml points target-duckdb (set again as TARGET_DUCKDB_FILEPATH).
 WAREHOUSE = OUTPUT / "warehouse.duckdb"
 LOG = OUTPUT / "meltano.log"
+REPORT = OUTPUT / "report.html"
 
 
 def demo() -> None:
@@ -43,10 +48,14 @@ def demo() -> None:
         env = pipeline.environment(
             api.url, emulator.LOGIN, emulator.PASSWORD, WAREHOUSE
         )
-        print("meltano install tap-dataforseo-gemini target-duckdb ...", flush=True)
+        print(
+            "meltano install tap-dataforseo-gemini target-duckdb dbt-duckdb ...",
+            flush=True,
+        )
         pipeline.install(ROOT, LOG, env)
         print(
-            "meltano run --full-refresh tap-dataforseo-gemini target-duckdb ...",
+            "meltano run --full-refresh tap-dataforseo-gemini target-duckdb "
+            "dbt-duckdb:run ...",
             flush=True,
         )
         pipeline.run(ROOT, LOG, env)
@@ -59,6 +68,11 @@ def demo() -> None:
         f"(Meltano's output: {LOG.relative_to(ROOT)})\n"
     )
     print("\n".join(summary.lines()))
+    try:
+        report = write_report(WAREHOUSE, REPORT)
+    except ReportError as exc:
+        raise DemoError(str(exc)) from None
+    print(f"\nReport: {report.relative_to(ROOT)} (open it in a browser; works offline)")
 
 
 def main() -> int:

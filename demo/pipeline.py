@@ -1,4 +1,4 @@
-"""Meltano steps of the demo: install the two plugins, run the pipeline."""
+"""Meltano steps of the demo: install the plugins, run the pipeline and dbt."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from demo.errors import DemoError
 MELTANO = Path(sys.executable).parent / "meltano"
 EXTRACTOR = "tap-dataforseo-gemini"
 LOADER = "target-duckdb"
+#: dbt builds the GEO marts (transform/) in the same DuckDB file.
+TRANSFORMER = "dbt-duckdb"
 #: Settings of the calling shell that would change what the demo does.
-FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_")
+FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_", "DBT_")
 #: Lines of Meltano's output shown when a step fails (all of it is in the log).
 TAIL_LINES = 60
 
@@ -29,6 +31,7 @@ def environment(url: str, login: str, password: str, warehouse: Path) -> dict[st
         "TAP_DATAFORSEO_GEMINI_PASSWORD": password,
         "TAP_DATAFORSEO_GEMINI_API_URL": url,
         "TARGET_DUCKDB_FILEPATH": str(warehouse),
+        "DBT_DUCKDB_PATH": str(warehouse),
     }
 
 
@@ -65,10 +68,12 @@ def meltano(root: Path, log: Path, env: dict[str, str], *args: str) -> None:
 
 
 def install(root: Path, log: Path, env: dict[str, str]) -> None:
-    """Install the extractor and the loader (quick when they are up to date)."""
-    meltano(root, log, env, "install", EXTRACTOR, LOADER)
+    """Install the extractor, loader and dbt (quick when they are up to date)."""
+    meltano(root, log, env, "install", EXTRACTOR, LOADER, TRANSFORMER)
 
 
 def run(root: Path, log: Path, env: dict[str, str]) -> None:
-    """Extract from the emulator into DuckDB, ignoring any earlier demo's state."""
-    meltano(root, log, env, "run", "--full-refresh", EXTRACTOR, LOADER)
+    """Extract into DuckDB (ignoring earlier demos' state), then build the marts."""
+    meltano(
+        root, log, env, "run", "--full-refresh", EXTRACTOR, LOADER, f"{TRANSFORMER}:run"
+    )

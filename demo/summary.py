@@ -13,7 +13,8 @@ if t.TYPE_CHECKING:
     from pathlib import Path
 
 SCHEMA = "dataforseo"
-BRANDS = ("Acme", "Globex", "Initech", "Umbrella")
+#: Where dbt builds the GEO marts (the dbt-duckdb transformer's schema).
+MARTS = "geo"
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Summary:
     money_spent: float
     cost: float
     domains: list[tuple[str, int]]
-    #: Brand, and how many responses mention it.
+    #: Brand, and how many answers mention it (geo_brand_visibility).
     voice: list[tuple[str, int]]
 
     def lines(self) -> list[str]:
@@ -45,9 +46,9 @@ class Summary:
             *(f"  {name:<{width}} {count:>5}" for name, count in self.models),
             "Top 5 cited domains",
             *(f"  {name:<{width}} {count:>5}" for name, count in self.domains),
-            "Share of voice (responses that mention the brand)",
+            "Mention rate (answers that mention the brand, geo.geo_brand_visibility)",
             *(
-                f"  {brand:<10} {count / self.responses:6.1%}  "
+                f"  {brand:<12} {count / self.responses:6.1%}  "
                 f"({count} of {self.responses})"
                 for brand, count in self.voice
             ),
@@ -96,18 +97,10 @@ def summarize(warehouse: Path, expected_tasks: int) -> Summary:
             "where domain is not null "
             "group by domain order by count(*) desc, domain limit 5"
         ).fetchall()
-        voice = [
-            (
-                brand,
-                _row(
-                    db,
-                    f"select count(*) from {responses_table} "
-                    "where response_text ilike ?",
-                    [f"%{brand}%"],
-                )[0],
-            )
-            for brand in BRANDS
-        ]
+        voice = db.execute(
+            "select brand, sum(answers_mentioning)::bigint "
+            f"from {MARTS}.geo_brand_visibility group by brand order by brand"
+        ).fetchall()
     return Summary(
         responses=responses,
         ready_tasks=ready,
