@@ -9,12 +9,18 @@ plain Python (tests/marts.py), and the cases above are checked one by one.
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import typing as t
 from datetime import date, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
 
+from report import data, page
+from report.__main__ import write as write_report
 from tests.marts import (
     MARTS,
     Brands,
@@ -24,9 +30,6 @@ from tests.marts import (
     dbt_build,
     duckdb_query,
 )
-
-if t.TYPE_CHECKING:
-    from pathlib import Path
 
 CAFE = "Ünïcødé Café"
 BRANDS = Brands(
@@ -89,7 +92,7 @@ create table dataforseo.llm_response_citations (
 
 
 @pytest.fixture(scope="module")
-def marts(tmp_path_factory: pytest.TempPathFactory) -> Query:
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture loaded into DuckDB and ``dbt build`` run on it once."""
     folder = tmp_path_factory.mktemp("marts")
     warehouse = folder / "warehouse.duckdb"
@@ -107,6 +110,12 @@ def marts(tmp_path_factory: pytest.TempPathFactory) -> Query:
         )
     project = copy_project(folder, BRANDS)
     dbt_build(project, "duckdb", {"DBT_DUCKDB_PATH": str(warehouse)})
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def marts(warehouse: Path) -> Query:
+    """Queries on the built warehouse."""
     return duckdb_query(warehouse)
 
 
@@ -210,3 +219,53 @@ def test_the_shipped_seeds_build(tmp_path: Path) -> None:
     with duckdb.connect(str(warehouse)) as db:
         db.execute(DDL)
     dbt_build(copy_project(tmp_path), "duckdb", {"DBT_DUCKDB_PATH": str(warehouse)})
+
+
+def test_the_report_is_one_offline_page_with_the_four_charts(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    html = write_report(warehouse, tmp_path / "out" / "report.html").read_text()
+
+    charts = re.findall(r"<svg.*?</svg>", html, re.DOTALL)
+    assert len(charts) == len(page.SECTIONS) == 4
+    for _, title, _, _ in page.SECTIONS:
+        assert f"<h2>{title}</h2>" in html
+    assert "<script" not in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) <= {
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1999/xlink",
+    }
+    share_of_voice, mention_rate, top_domains, owned = charts
+    assert all(brand in share_of_voice for brand in ("Acme", "Globex", CAFE))
+    assert "gemini-2.5-flash" in mention_rate
+    assert "blog.acme.com" in top_domains
+    assert "third-party" in owned
+
+
+def test_the_report_shows_share_of_voice_per_day_and_llm(warehouse: Path) -> None:
+    figures = data.read(warehouse, MARTS)
+    day1 = {
+        row["brand"]: row["share_of_voice"]
+        for row in figures.share_of_voice
+        if row["day"] == str(DAY1) and row["se"] == "gemini"
+    }
+    # r1 names Globex, Acme and the café, r2 Initech, r6 and r7 no brand.
+    assert day1 == {"Acme": 0.25, "Globex": 0.25, "Initech": 0.25, CAFE: 0.25,
+                    "Umbrella": 0}  # fmt: skip
+    owned = {(r["day"], r["owner"]): r["citations"] for r in figures.owned_citations}
+    assert owned[str(DAY1), "Acme"] == 2
+    assert owned[str(DAY1), "third-party"] == 3
+
+
+def test_the_report_names_a_missing_warehouse_in_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "none.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-m", "report", "--warehouse", str(missing), "--output",
+         str(tmp_path / "report.html")],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1
+    assert f"no warehouse at {missing}" in done.stderr
+    assert not (tmp_path / "report.html").exists()
