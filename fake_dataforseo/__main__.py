@@ -38,6 +38,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def post_over_days(emulator: Emulator, tasks: int, days: int, *, se: str) -> list[str]:
+    """Add ``tasks`` done tasks posted over the last ``days`` days, evenly."""
+    return [
+        task
+        for day in range(days)
+        for task in emulator.add_tasks(
+            len(range(day, tasks, days)), se=se, age=timedelta(days=day)
+        )
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start the server, add tasks, print the URL line, serve until a signal."""
     parser = _parser()
@@ -67,15 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     emulator.start()
     try:
-        ids = [
-            task
-            for day in range(args.days)
-            for task in emulator.add_tasks(
-                len(range(day, args.tasks, args.days)),
-                se=args.se,
-                age=timedelta(days=day),
-            )
-        ]
+        ids = post_over_days(emulator, args.tasks, args.days, se=args.se)
         print(f"emulator listening on {emulator.url} with {len(ids)} tasks", flush=True)
         while not stop.wait(0.2):
             pass
