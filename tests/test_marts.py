@@ -213,14 +213,6 @@ def test_subdomains_of_owned_sites_are_owned(marts: Query) -> None:
     assert not fact(marts, "r2", "Acme")["cites_owned_domain"]
 
 
-def test_the_shipped_seeds_build(tmp_path: Path) -> None:
-    """The repository's own seeds load and pass their tests on an empty warehouse."""
-    warehouse = tmp_path / "empty.duckdb"
-    with duckdb.connect(str(warehouse)) as db:
-        db.execute(DDL)
-    dbt_build(copy_project(tmp_path), "duckdb", {"DBT_DUCKDB_PATH": str(warehouse)})
-
-
 def test_the_report_is_one_offline_page_with_the_four_charts(
     warehouse: Path, tmp_path: Path
 ) -> None:
