@@ -41,4 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .meltano output plugins .pytest_cache .ruff_cache
+	rm -rf $(VENV) .meltano output plugins .pytest_cache .ruff_cache transform/target transform/logs

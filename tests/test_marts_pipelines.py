@@ -10,7 +10,6 @@ are the shipped ones, which name the brands the emulator writes.
 from __future__ import annotations
 
 import re
-import shutil
 import typing as t
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +21,14 @@ import pytest
 from fake_dataforseo.payloads import BRANDS, SPELLINGS
 from tests import postgres
 from tests.harness import LOGIN, PASSWORD
-from tests.marts import MARTS, TRANSFORM, Brands, assert_marts_match, duckdb_query
+from tests.marts import (
+    MARTS,
+    TRANSFORM,
+    Brands,
+    assert_marts_match,
+    copy_project,
+    duckdb_query,
+)
 from tests.test_meltano import EXTRACTOR, meltano
 
 if t.TYPE_CHECKING:
@@ -49,9 +55,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert count == 1
     (root / "meltano.yml").write_text(text)
-    shutil.copytree(
-        TRANSFORM, root / "transform", ignore=shutil.ignore_patterns("target", "logs")
-    )
+    copy_project(root)
     done = meltano(root, "install", EXTRACTOR, *PLUGINS)
     assert done.returncode == 0, f"meltano install failed:\n{done.stderr[-6000:]}"
     return root
