@@ -276,7 +276,8 @@ def _annotation(rng: random.Random, text: str, start: int, end: int) -> dict[str
     brand = rng.choice(BRANDS)
     slug = f"{_slug(brand)}-{rng.choice(('review', 'pricing', 'comparison'))}"
     token = f"{rng.getrandbits(24):06x}"
-    direct = f"https://{host}{path.format(brand=brand, slug=slug, token=token)}"
+    title_ = brand.replace(" ", "_")  # as Wikipedia writes page names
+    direct = f"https://{host}{path.format(brand=title_, slug=slug, token=token)}"
     redirect = f"{rng.getrandbits(256):064x}"
     return {
         "title": title,

@@ -6,14 +6,14 @@ import typing as t
 
 import altair as alt
 
+from report.data import THIRD_PARTY
+
 if t.TYPE_CHECKING:
     from report.data import Figures, Rows
 
 WIDTH = 560
 #: The Vega-Lite version of this Altair, for vl-convert ("6.4").
 VL_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-#: The colour of citations of sites no tracked brand owns.
-THIRD_PARTY = "third-party"
 _DAY = alt.X(
     "utcyearmonthdate(day):T",
     title="Day (UTC)",
@@ -51,12 +51,6 @@ def share_of_voice(figures: Figures) -> alt.FacetChart:
             x=_DAY,
             y=alt.Y("share_of_voice:Q", title="Share of voice", axis=_PERCENT),
             color=alt.Color("brand:N", title="Brand", scale=colors(figures)),
-            tooltip=[
-                "day:N",
-                "se:N",
-                "brand:N",
-                alt.Tooltip("share_of_voice:Q", format=".1%"),
-            ],
         )
         .facet(row=alt.Row("se:N", title="LLM", header=_ROW_HEADER))
     )
@@ -76,13 +70,6 @@ def mention_rate(figures: Figures) -> alt.FacetChart:
             ),
             y=alt.Y("brand:N", title=None),
             color=alt.Color("brand:N", scale=colors(figures), legend=None),
-            tooltip=[
-                "se:N",
-                "model_name:N",
-                "brand:N",
-                "answers:Q",
-                alt.Tooltip("mention_rate:Q", format=".1%"),
-            ],
         )
         .facet(
             row=alt.Row(
@@ -105,7 +92,6 @@ def top_domains(figures: Figures) -> alt.Chart:
             color=alt.Color(
                 "owner:N", title="Owned by", scale=colors(figures, third_party=True)
             ),
-            tooltip=["domain:N", "owner:N", "citations:Q"],
         )
     )
 
@@ -123,6 +109,5 @@ def owned_citations(figures: Figures) -> alt.Chart:
                 title="Site owned by",
                 scale=colors(figures, third_party=True),
             ),
-            tooltip=["day:N", "owner:N", "citations:Q"],
         )
     )

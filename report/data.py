@@ -14,6 +14,8 @@ if t.TYPE_CHECKING:
 Rows = list[dict[str, t.Any]]
 #: How many cited domains the top-domains chart shows.
 TOP_DOMAINS = 15
+#: The owner shown for cited sites that no tracked brand owns.
+THIRD_PARTY = "third-party"
 MARTS = ("geo_brand_visibility", "geo_cited_domains", "geo_answer_brands")
 
 
@@ -56,7 +58,7 @@ order by se, model_name, brand
 """
 _TOP_DOMAINS = """
 select domain, sum(citations) as citations,
-    coalesce(max(brand), 'third-party') as owner
+    coalesce(max(brand), '{third_party}') as owner
 from {schema}.geo_cited_domains
 group by domain
 order by citations desc, domain
@@ -64,7 +66,7 @@ limit {limit}
 """
 _OWNED_CITATIONS = """
 select strftime(day, '%Y-%m-%d') as day,
-    coalesce(brand, 'third-party') as owner, sum(citations) as citations
+    coalesce(brand, '{third_party}') as owner, sum(citations) as citations
 from {schema}.geo_cited_domains
 group by day, owner
 order by day, owner
@@ -125,7 +127,12 @@ def read(warehouse: Path, schema: str) -> Figures:
             share_of_voice=_rows(db, _SHARE_OF_VOICE.format(schema=schema)),
             mention_rate=_rows(db, _MENTION_RATE.format(schema=schema)),
             top_domains=_rows(
-                db, _TOP_DOMAINS.format(schema=schema, limit=TOP_DOMAINS)
+                db,
+                _TOP_DOMAINS.format(
+                    schema=schema, limit=TOP_DOMAINS, third_party=THIRD_PARTY
+                ),
             ),
-            owned_citations=_rows(db, _OWNED_CITATIONS.format(schema=schema)),
+            owned_citations=_rows(
+                db, _OWNED_CITATIONS.format(schema=schema, third_party=THIRD_PARTY)
+            ),
         )
