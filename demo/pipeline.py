@@ -1,4 +1,4 @@
-"""Meltano steps of the demo: install the plugins, run the pipeline and dbt."""
+"""Meltano steps of the demo: install the plugins, post, run the pipeline and dbt."""
 
 from __future__ import annotations
 
@@ -12,15 +12,19 @@ from demo.errors import DemoError
 MELTANO = Path(sys.executable).parent / "meltano"
 EXTRACTOR = "tap-dataforseo-gemini"
 LOADER = "target-duckdb"
+#: Posts the demo's prompt set before the extractor collects.
+UTILITY = "dataforseo-prompts"
 #: dbt builds the GEO marts (transform/) in the same DuckDB file.
 TRANSFORMER = "dbt-duckdb"
 #: Settings of the calling shell that would change what the demo does.
-FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_", "DBT_")
+FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_", "DATAFORSEO_PROMPTS_", "DBT_")
 #: Lines of Meltano's output shown when a step fails (all of it is in the log).
 TAIL_LINES = 60
 
 
-def environment(url: str, login: str, password: str, warehouse: Path) -> dict[str, str]:
+def environment(
+    url: str, login: str, password: str, warehouse: Path, prompts: Path
+) -> dict[str, str]:
     """This process's environment with the demo's settings as Meltano env vars."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN_PREFIXES)}
     return {
@@ -32,6 +36,7 @@ def environment(url: str, login: str, password: str, warehouse: Path) -> dict[st
         "TAP_DATAFORSEO_GEMINI_API_URL": url,
         "TARGET_DUCKDB_FILEPATH": str(warehouse),
         "DBT_DUCKDB_PATH": str(warehouse),
+        "DATAFORSEO_PROMPTS_PROMPTS_FILE": str(prompts),
     }
 
 
@@ -68,12 +73,20 @@ def meltano(root: Path, log: Path, env: dict[str, str], *args: str) -> None:
 
 
 def install(root: Path, log: Path, env: dict[str, str]) -> None:
-    """Install the extractor, loader and dbt (quick when they are up to date)."""
-    meltano(root, log, env, "install", EXTRACTOR, LOADER, TRANSFORMER)
+    """Install the plugins (quick when they are up to date)."""
+    meltano(root, log, env, "install", EXTRACTOR, LOADER, UTILITY, TRANSFORMER)
 
 
 def run(root: Path, log: Path, env: dict[str, str]) -> None:
-    """Extract into DuckDB (ignoring earlier demos' state), then build the marts."""
+    """Post the prompts, extract (ignoring earlier demos' state), build the marts."""
     meltano(
-        root, log, env, "run", "--full-refresh", EXTRACTOR, LOADER, f"{TRANSFORMER}:run"
+        root,
+        log,
+        env,
+        "run",
+        "--full-refresh",
+        f"{UTILITY}:post",
+        EXTRACTOR,
+        LOADER,
+        f"{TRANSFORMER}:run",
     )

@@ -30,12 +30,15 @@ class Summary:
     money_spent: float
     cost: float
     domains: list[tuple[str, int]]
-    #: Brand, and how many answers mention it (geo_brand_visibility).
-    voice: list[tuple[str, int]]
+    #: Brand, answers mentioning it, all answers (geo_brand_visibility).
+    voice: list[tuple[str, int, int]]
+    #: Prompt key (from the dataforseo-prompts tag), and its responses.
+    prompts: list[tuple[str, int]]
 
     def lines(self) -> list[str]:
         """The summary as printable lines."""
-        width = max(len(str(name)) for name, _ in [*self.models, *self.domains])
+        named = [*self.models, *self.domains, *self.prompts]
+        width = max(len(str(name)) for name, _ in named)
         return [
             f"Tasks    {self.responses} (llm_responses), {self.ready_tasks} "
             f"(ready_tasks), {self.citations} citations",
@@ -44,13 +47,14 @@ class Summary:
             f"${self.cost:.4f} cost (DataForSEO, task_get)",
             "Models used",
             *(f"  {name:<{width}} {count:>5}" for name, count in self.models),
+            "Responses by prompt posted by dataforseo-prompts (from the tag)",
+            *(f"  {name:<{width}} {count:>5}" for name, count in self.prompts),
             "Top 5 cited domains",
             *(f"  {name:<{width}} {count:>5}" for name, count in self.domains),
             "Mention rate (answers that mention the brand, geo.geo_brand_visibility)",
             *(
-                f"  {brand:<12} {count / self.responses:6.1%}  "
-                f"({count} of {self.responses})"
-                for brand, count in self.voice
+                f"  {brand:<12} {count / answers:6.1%}  ({count} of {answers})"
+                for brand, count, answers in self.voice
             ),
         ]
 
@@ -97,8 +101,12 @@ def summarize(warehouse: Path, expected_tasks: int) -> Summary:
             "where domain is not null "
             "group by domain order by count(*) desc, domain limit 5"
         ).fetchall()
+        prompts = db.execute(
+            f"select split_part(tag, '/', 3), count(*) from {responses_table} "
+            "where tag like 'dfsp/%' group by 1 order by 1"
+        ).fetchall()
         voice = db.execute(
-            "select brand, sum(answers_mentioning)::bigint "
+            "select brand, sum(answers_mentioning)::bigint, sum(answers)::bigint "
             f"from {MARTS}.geo_brand_visibility group by brand order by brand"
         ).fetchall()
     return Summary(
@@ -112,4 +120,5 @@ def summarize(warehouse: Path, expected_tasks: int) -> Summary:
         cost=float(cost or 0),
         domains=domains,
         voice=voice,
+        prompts=prompts,
     )
