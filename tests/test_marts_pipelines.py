@@ -9,7 +9,6 @@ are the shipped ones, which name the brands the emulator writes.
 
 from __future__ import annotations
 
-import re
 import typing as t
 from datetime import timedelta
 from pathlib import Path
@@ -29,7 +28,7 @@ from tests.marts import (
     copy_project,
     duckdb_query,
 )
-from tests.test_meltano import EXTRACTOR, meltano
+from tests.test_meltano import EXTRACTOR, meltano, write_meltano_yml
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -38,7 +37,6 @@ if t.TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parent.parent
 PLUGINS = ("target-duckdb", "dbt-duckdb", "target-postgres", "dbt-postgres")
 SEEDS = Brands.read(TRANSFORM / "seeds")
 
@@ -47,14 +45,7 @@ SEEDS = Brands.read(TRANSFORM / "seeds")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """meltano.yml (the extractor from this checkout) and transform/, installed."""
     root = tmp_path_factory.mktemp("geo-project")
-    text, count = re.subn(
-        r"^(\s*pip_url:\s*)-e \.\s*$",
-        rf"\g<1>-e {REPO}",
-        (REPO / "meltano.yml").read_text(),
-        flags=re.MULTILINE,
-    )
-    assert count == 1
-    (root / "meltano.yml").write_text(text)
+    write_meltano_yml(root)
     copy_project(root)
     done = meltano(root, "install", EXTRACTOR, *PLUGINS)
     assert done.returncode == 0, f"meltano install failed:\n{done.stderr[-6000:]}"
