@@ -35,6 +35,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--id-list-limit", type=int, default=10)
     parser.add_argument("--rate-window", type=float, default=60.0, help="seconds")
     parser.add_argument("--no-id-list", action="store_true", help="id_list answers 404")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="answer as the vendor's sandbox: dummy task 0000..., id_list 40404",
+    )
+    parser.add_argument(
+        "--clock-offset-minutes",
+        type=float,
+        default=0.0,
+        help="run the API's clock ahead (or, negative, behind) the machine's",
+    )
     return parser
 
 
@@ -68,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         rate_window_seconds=args.rate_window,
         id_list_enabled=not args.no_id_list,
         port=args.port,
+        clock_offset=timedelta(minutes=args.clock_offset_minutes),
+        sandbox=args.sandbox,
     )
     stop = threading.Event()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import email.utils
 import gzip
 import heapq
 import hmac
@@ -29,6 +30,11 @@ from .ledger import STATUS_ANSWERS, STATUSES, Ledger, Task
 
 READY_WINDOW = timedelta(days=3)
 STORAGE_WINDOW = timedelta(days=30)
+#: id_list refuses a datetime_from older than this (without metadata).
+ID_LIST_WINDOW = timedelta(days=180)
+#: The task id the sandbox answers task_get with, whatever id is asked for.
+SANDBOX_TASK_ID = "00000000-0000-0000-0000-000000000000"
+MSG_NO_DATA = "No Prepared Data Found. Please Contact Our Support Team."
 READY_PAGE = 1000
 MAX_POST_TASKS = 100
 MAX_TAG = 255
@@ -53,13 +59,14 @@ _FAULT_ENVELOPES: dict[Fault, tuple[int, int, str, list[Any] | None]] = {
     Fault.INTERNAL_50000: (200, 50000, "Internal Error.", []),
     Fault.RATE_LIMIT_40202: (200, 40202, MSG_RATE_LIMIT, []),
     Fault.HTTP_402: (402, 40200, "Payment Required.", None),
+    Fault.INVALID_PATH_40402: (200, 40402, "Invalid Path.", []),
+    Fault.NO_DATA_40404: (200, 40404, MSG_NO_DATA, []),
     Fault.WRONG_SHAPE: (200, 20000, "Ok.", None),
 }
+#: id_list ``status`` of each task state: its status code, as a string.
 _ID_LIST_STATUS = {
-    "done": "Ok.",
-    "failed": STATUS_ANSWERS["failed"][1],
-    "queued": STATUS_ANSWERS["queued"][1],
-    "handed": STATUS_ANSWERS["handed"][1],
+    "done": "20000",
+    **{state: str(answer[0]) for state, answer in STATUS_ANSWERS.items()},
 }
 
 
@@ -100,8 +107,16 @@ class Emulator:
         rate_window_seconds: float = 60.0,
         id_list_enabled: bool = True,
         port: int = 0,
+        clock_offset: timedelta = timedelta(0),
+        sandbox: bool = False,
     ) -> None:
-        """Configure the emulator; `start()` opens the socket on 127.0.0.1."""
+        """Configure the emulator; `start()` opens the socket on 127.0.0.1.
+
+        `clock_offset` sets the virtual clock ahead of (or behind) the real one;
+        answers carry it in their `Date` header. `sandbox` answers as the vendor's
+        sandbox: dummy data for task id 0000…, other ids answered with that one,
+        id_list 40404.
+        """
         self.seed = seed
         self.login = login
         self.password = password
@@ -113,6 +128,7 @@ class Emulator:
         self.id_list_limit_per_minute = id_list_limit_per_minute
         self.rate_window_seconds = rate_window_seconds
         self.id_list_enabled = id_list_enabled
+        self.sandbox = sandbox
         #: Status of tasks created by HTTP task_post: done, queued, handed, failed.
         self.post_status = "done"
         #: Seconds a task posted "done" waits in the queue (40602) before it is done.
@@ -132,7 +148,8 @@ class Emulator:
         self._port = port
         self._lock = threading.Lock()
         self._ledger = Ledger(seed)
-        self._offset = timedelta(0)
+        self._offset = clock_offset
+        self._answers: dict[str, bytes] = {}
         self._faults: list[list[Any]] = []
         self._windows: dict[str, deque[float]] = {
             "all": deque(),
@@ -260,6 +277,36 @@ class Emulator:
                 task = self._task(tid)
                 if task.status in ("queued", "handed"):
                     self._ledger.mark_done(task, max(now, task.posted_at))
+
+    def add_calls(
+        self, n: int, url: str, *, age: timedelta = timedelta(0)
+    ) -> list[str]:
+        """Record `n` other calls of the account in id_list, e.g. Live calls.
+
+        `url` as id_list writes it (`v3/ai_optimization/gemini/llm_responses/live`);
+        they never reach tasks_ready and task_get does not find them.
+        """
+        with self._lock:
+            now = self._now_s()
+            posted_at = (now - age).replace(microsecond=0)
+            return [
+                self._ledger.create(
+                    p.SES[0],
+                    {},
+                    posted_at,
+                    "done",
+                    posted_at,
+                    postback=False,
+                    call_url=url,
+                ).id
+                for _ in range(n)
+            ]
+
+    def set_answer(self, tid: str, body: dict[str, Any]) -> None:
+        """Answer task_get for a done task with `body` (e.g. an unreadable one)."""
+        with self._lock:
+            self._task(tid)
+            self._answers[tid] = p.dumps(body)
 
     def collect_by_other_client(self, ids: Iterable[str]) -> None:
         """Collect done tasks as another client's task_get would."""
@@ -494,9 +541,13 @@ class Emulator:
         if not admitted:
             payload = p.envelope(40202, MSG_RATE_LIMIT, [], elapsed=_since(start))
             return _Reply(200, p.dumps(payload), 40202, limit, remaining)
+        if name == "task_get" and self.sandbox:
+            return self._sandbox_task_get(se, start, limit, remaining)
         if name == "task_get":
             return self._task_get(se, arg, start, limit, remaining)
-        if name == "tasks_ready":
+        if name == "tasks_ready" and self.sandbox:
+            payload = self._sandbox_tasks_ready(se, start)
+        elif name == "tasks_ready":
             payload = self._tasks_ready(se, start)
         elif name == "task_post":
             payload = self._task_post(se, body, start)
@@ -532,16 +583,66 @@ class Emulator:
         )
         return p.envelope(20000, "Ok.", [task_obj], elapsed=_since(start))
 
+    def _sandbox_tasks_ready(self, se: str, start: float) -> dict[str, Any]:
+        """The sandbox's listing: its one dummy task, never collected."""
+        now = self._now_s()
+        item = {
+            "id": SANDBOX_TASK_ID,
+            "se": se,
+            "function": p.FUNCTION,
+            "date_posted": p.fmt_dt(now),
+            "tag": "",
+            "endpoint": f"/v3/{p.API}/{se}/{p.FUNCTION}/task_get/{SANDBOX_TASK_ID}",
+        }
+        task_obj = p.task_object(
+            p.request_id(now),
+            20000,
+            "Ok.",
+            path=["v3", p.API, se, p.FUNCTION, "tasks_ready"],
+            data={**_BASE, "se": se},
+            result=[item],
+            elapsed=_since(start),
+        )
+        return p.envelope(20000, "Ok.", [task_obj], elapsed=_since(start))
+
+    def _sandbox_task_get(
+        self, se: str, start: float, limit: int, remaining: int
+    ) -> _Reply:
+        """Dummy data under the sandbox's task id, whatever id was asked for."""
+        params = p.make_params(
+            p.task_rng(self.seed, 0, "params"),
+            se,
+            web_search=True,
+            tag="",
+            postback=False,
+        )
+        raw = p.render_task_get(
+            seed=self.seed,
+            seq=0,
+            task_id_=SANDBOX_TASK_ID,
+            se=se,
+            params=params,
+            done_at=self._now_s(),
+            answer_bytes=self.answer_bytes,
+        )
+        return _Reply(200, raw, 20000, limit, remaining)
+
     def _task_get(
         self, se: str, tid: str, start: float, limit: int, remaining: int
     ) -> _Reply:
         key = (tid, self.answer_bytes)
         entry: list[bytes | None] | None = None
         snapshot: tuple[int, dict[str, Any], datetime | None] | None = None
+        answer: bytes | None = None
         with self._lock:
             now = self.now()
             task = self._ledger.tasks.get(tid)
-            if task is None or task.se != se or now - task.posted_at > STORAGE_WINDOW:
+            if (
+                task is None
+                or task.se != se
+                or task.call_url
+                or now - task.posted_at > STORAGE_WINDOW
+            ):
                 code, message, data = 40400, "Task Not Found.", {**_BASE, "se": se}
             elif task.status != "done":
                 code, message = STATUS_ANSWERS[task.status]
@@ -554,6 +655,9 @@ class Emulator:
                 if entry is not None:
                     self._cache.move_to_end(key)
                 snapshot = (task.seq, task.params, task.done_at)
+                answer = self._answers.get(tid)
+        if code == 20000 and answer is not None:
+            return _Reply(200, answer, 20000, limit, remaining)
         if code != 20000:
             task_obj = p.task_object(
                 tid,
@@ -702,7 +806,19 @@ class Emulator:
                 data = {"api": p.API, "function": "id_list"}
                 if isinstance(item, dict):
                     data.update(item)
-                query = _id_list_query(item)
+                if self.sandbox:
+                    out.append(
+                        p.task_object(
+                            p.request_id(now),
+                            40404,
+                            MSG_NO_DATA,
+                            path=path,
+                            data=data,
+                            result=None,
+                        )
+                    )
+                    continue
+                query = _id_list_query(item, now)
                 if isinstance(query, str):
                     out.append(
                         p.task_object(
@@ -738,14 +854,13 @@ class Emulator:
         fresh = now - task.posted_at <= STORAGE_WINDOW
         return {
             "id": task.id,
-            "url": f"https://api.dataforseo.com/v3/{p.API}/{task.se}/"
-            f"{p.FUNCTION}/task_post",
+            "url": task.url,
             "datetime_posted": p.fmt_dt(task.posted_at),
             "datetime_done": p.fmt_dt(task.done_at) if task.done_at else None,
             "status": _ID_LIST_STATUS[task.status],
             "cost": 0 if task.status == "failed" else p.TASK_COST,
             "metadata": p.task_data(task.se, task.params)
-            if metadata and fresh
+            if metadata and fresh and not task.call_url
             else None,
         }
 
@@ -757,6 +872,13 @@ class Emulator:
             if fault is Fault.WRONG_SHAPE:
                 payload.update(tasks_count=1, tasks="unexpected")
             return _Reply(http, p.dumps(payload), code, limit, remaining)
+        if fault is Fault.TASK_50000:
+            tid = path.rstrip("/").rsplit("/", 1)[-1]
+            task = p.task_object(
+                tid, 50000, "Internal Error.", path=[], data={}, result=None
+            )
+            payload = p.envelope(20000, "Ok.", [task])
+            return _Reply(200, p.dumps(payload), 20000, limit, remaining)
         if fault is Fault.MALFORMED_JSON:
             task = p.task_object(
                 p.request_id(self.now()), 20000, "Ok.", path=[], data={}, result=[]
@@ -788,6 +910,10 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         """Return the Server header value."""
         return self.server_version
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header: the emulator's virtual clock, not the machine's."""
+        return email.utils.format_datetime(self.server.emulator.now(), usegmt=True)
 
     def handle_expect_100(self) -> bool:
         """Send "100 Continue" at once despite the buffered writer."""
@@ -962,16 +1088,22 @@ def _invalid_post_field(se: str, item: Any) -> str | None:
 
 
 def _id_list_query(  # noqa: PLR0911 - one return per invalid field
-    item: Any,
+    item: Any, now: datetime
 ) -> str | tuple[datetime, datetime, int, int, bool, bool]:
-    """Validate an id_list item: the bad field's name, or the parsed query."""
+    """Validate an id_list item: the bad field's name, or the parsed query.
+
+    `datetime_to` may not be later than `now`, nor `datetime_from` older than six
+    months (one month with metadata).
+    """
     if not isinstance(item, dict):
         return "datetime_from"
     start = p.parse_dt(item.get("datetime_from"))
-    if start is None:
+    metadata = item.get("include_metadata") or False
+    oldest = now - (STORAGE_WINDOW if metadata is True else ID_LIST_WINDOW)
+    if start is None or start < oldest:
         return "datetime_from"
     end = p.parse_dt(item.get("datetime_to"))
-    if end is None or end < start:
+    if end is None or end < start or end > now:
         return "datetime_to"
     limit = item.get("limit")
     limit = ID_LIST_MAX_LIMIT if limit is None else limit
@@ -983,7 +1115,6 @@ def _id_list_query(  # noqa: PLR0911 - one return per invalid field
     sort = item.get("sort") or "asc"
     if sort not in ("asc", "desc"):
         return "sort"
-    metadata = item.get("include_metadata") or False
     if not isinstance(metadata, bool):
         return "include_metadata"
     return start, end, limit, offset, sort == "desc", metadata

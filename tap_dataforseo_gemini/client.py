@@ -23,6 +23,7 @@ if t.TYPE_CHECKING:
     from backoff.types import Details
     from singer_sdk.streams.rest import HTTPRequest
 
+    from tap_dataforseo_gemini.clock import ApiClock
     from tap_dataforseo_gemini.rate_limit import RateLimits
 
 #: Exceptions a retry may cure: transport trouble and answers marked retriable.
@@ -104,10 +105,21 @@ class DataForSEOStream(RESTStream):
         """The run's request windows, shared by all streams and workers."""
         return self._tap.rate_limits  # type: ignore[attr-defined]
 
+    @property
+    def api_clock(self) -> ApiClock:
+        """DataForSEO's clock, shared by all streams."""
+        return self._tap.api_clock  # type: ignore[attr-defined]
+
     def validate_response(self, response: requests.Response) -> None:
-        """Note the calls left in the window; check the status, envelope and tasks."""
+        """Note the calls left and the API's time; check the status, envelope, tasks."""
         endpoint = endpoint_of(response.request.path_url)
         self.rate_limits.observe(endpoint, response.headers)
+        if self.api_clock.observe(response.headers.get("Date")):
+            self.logger.warning(
+                "DataForSEO's clock differs from this machine's by %s: "
+                "the tap keeps to DataForSEO's",
+                self.api_clock.skew,
+            )
         envelope.check(response, endpoint)
 
     def request_decorator(self, func: Callable[..., t.Any]) -> Callable[..., t.Any]:

@@ -22,6 +22,7 @@ from singer_sdk.helpers.capabilities import (
 )
 
 from tap_dataforseo_gemini import redact
+from tap_dataforseo_gemini.clock import ApiClock
 from tap_dataforseo_gemini.errors import InvalidConfigError, InvalidStateError
 from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits
 from tap_dataforseo_gemini.streams import (
@@ -191,6 +192,11 @@ class TapDataForSEOGemini(Tap):
                 "invalid settings: " + "; ".join(exc.errors or [str(exc)])
             ) from None
         redact.install(self.config.get("password") or "")
+
+    @cached_property
+    def api_clock(self) -> ApiClock:
+        """DataForSEO's clock, learnt from its answers' ``Date`` headers."""
+        return ApiClock()
 
     @cached_property
     def rate_limits(self) -> RateLimits:
