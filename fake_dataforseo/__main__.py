@@ -21,6 +21,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tasks", type=int, default=0, help="done tasks to create")
+    parser.add_argument(
+        "--days", type=int, default=1, help="post the tasks over the last N days"
+    )
     parser.add_argument("--se", default="gemini", choices=SES)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds a request")
     parser.add_argument("--latency-jitter", type=float, default=0.0)
@@ -46,9 +49,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def post_over_days(emulator: Emulator, tasks: int, days: int, *, se: str) -> list[str]:
+    """Add ``tasks`` done tasks posted over the last ``days`` days, evenly."""
+    return [
+        task
+        for day in range(days)
+        for task in emulator.add_tasks(
+            len(range(day, tasks, days)), se=se, age=timedelta(days=day)
+        )
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start the server, add tasks, print the URL line, serve until a signal."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.days < 1:
+        parser.error("--days must be at least 1")
     emulator = Emulator(
         seed=args.seed,
         login=args.login,
@@ -74,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     emulator.start()
     try:
-        ids = emulator.add_tasks(args.tasks, se=args.se)
+        ids = post_over_days(emulator, args.tasks, args.days, se=args.se)
         print(f"emulator listening on {emulator.url} with {len(ids)} tasks", flush=True)
         while not stop.wait(0.2):
             pass

@@ -983,3 +983,16 @@ def test_cli_serves_until_sigterm() -> None:
         finally:
             if proc.poll() is None:
                 proc.kill()
+
+
+def test_tasks_posted_over_days_spread_evenly(emu: Emulator, client: Client) -> None:
+    from collections import Counter
+
+    from fake_dataforseo.__main__ import post_over_days
+
+    ids = post_over_days(emu, 7, 3, se="gemini")
+
+    listed = client.ready()
+    assert sorted(task["id"] for task in listed) == sorted(ids)
+    days = Counter(task["date_posted"][:10] for task in listed)
+    assert sorted(days.values()) == [2, 2, 3]
