@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench definition clean
+.PHONY: demo report test lint format bench definition clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,9 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: emulator + `meltano run tap-dataforseo-gemini target-duckdb`, then a summary
+## demo: emulator + `meltano --environment demo run ... target-duckdb dbt-duckdb:run`
+## into output/demo.duckdb, then a summary and output/demo-report.html
 demo: $(STAMP)
 	$(BIN)/python -m demo
+
+## report: output/report.html from the GEO marts in the warehouse (WAREHOUSE=path)
+WAREHOUSE ?= output/warehouse.duckdb
+report: $(STAMP)
+	$(BIN)/python -m report --warehouse $(WAREHOUSE) --output output/report.html
 
 ## test: ruff and the whole pytest suite (warnings are errors)
 test: $(STAMP)
@@ -39,4 +45,4 @@ definition: $(STAMP)
 	$(BIN)/python -m hub_definition
 
 clean:
-	rm -rf $(VENV) .meltano output plugins .pytest_cache .ruff_cache
+	rm -rf $(VENV) .meltano output plugins .pytest_cache .ruff_cache transform/target transform/logs

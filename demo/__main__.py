@@ -3,9 +3,11 @@
 Steps: start the DataForSEO emulator on a free port, install the plugins,
 delete the previous ``output/demo.duckdb`` and prompt journal, run
 ``meltano --environment demo run --full-refresh dataforseo-prompts:post
-tap-dataforseo-gemini target-duckdb`` (post ``demo/prompts.yml``, then collect),
-stop the emulator, then print what DuckDB holds. Meltano's output goes to
-``output/demo-meltano.log``; on failure its tail is printed, then one line.
+tap-dataforseo-gemini target-duckdb dbt-duckdb:run`` (post ``demo/prompts.yml``,
+collect, then dbt builds the GEO marts of transform/ in the same file), stop the
+emulator, print what DuckDB holds and write the report (``output/demo-report.html``).
+Meltano's output goes to ``output/demo-meltano.log``; on failure its tail is
+printed, then one line.
 
 The ``demo`` environment of meltano.yml gives the demo its own warehouse file and
 its own state id: a real pipeline's (``dev``) warehouse and state stay untouched.
@@ -23,13 +25,16 @@ from pathlib import Path
 from demo import emulator, pipeline
 from demo.errors import DemoError
 from demo.summary import summarize
+from report.__main__ import write as write_report
+from report.data import ReportError
 from tap_dataforseo_gemini.prompts import plan, prompt_set
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"
-#: Where meltano.yml's ``demo`` environment points target-duckdb.
+#: Where meltano.yml's ``demo`` environment points target-duckdb and dbt-duckdb.
 WAREHOUSE = OUTPUT / "demo.duckdb"
 LOG = OUTPUT / "demo-meltano.log"
+REPORT = OUTPUT / "demo-report.html"
 #: The prompt set the demo posts before collecting (its journal lies next to it).
 PROMPTS = ROOT / "demo" / "prompts.yml"
 
@@ -67,6 +72,11 @@ def demo() -> None:
         f"(Meltano's output: {LOG.relative_to(ROOT)})\n"
     )
     print("\n".join(summary.lines()))
+    try:
+        report = write_report(WAREHOUSE, REPORT)
+    except ReportError as exc:
+        raise DemoError(str(exc)) from None
+    print(f"\nReport: {report.relative_to(ROOT)} (open it in a browser; works offline)")
 
 
 def main() -> int:

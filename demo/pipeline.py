@@ -1,6 +1,6 @@
-"""Meltano steps of the demo: install the plugins, post the prompts, collect.
+"""Meltano steps of the demo: install the plugins, post, run the pipeline and dbt.
 
-Both run in meltano.yml's ``demo`` environment: its own warehouse file and state id.
+All run in meltano.yml's ``demo`` environment: its own warehouse file and state id.
 """
 
 from __future__ import annotations
@@ -17,16 +17,26 @@ EXTRACTOR = "tap-dataforseo-gemini"
 LOADER = "target-duckdb"
 #: Posts the demo's prompt set before the extractor collects.
 UTILITY = "dataforseo-prompts"
+#: dbt builds the GEO marts (transform/) in the same DuckDB file.
+TRANSFORMER = "dbt-duckdb"
 #: The Meltano environment of the demo (meltano.yml): its own warehouse and state id.
 ENVIRONMENT = "demo"
-INSTALL = ("install", EXTRACTOR, LOADER, UTILITY)
+INSTALL = ("install", EXTRACTOR, LOADER, UTILITY, TRANSFORMER)
 #: Every demo has a new emulator (new ids, new clock): earlier state describes nothing.
-RUN = ("run", "--full-refresh", f"{UTILITY}:post", EXTRACTOR, LOADER)
+RUN = (
+    "run",
+    "--full-refresh",
+    f"{UTILITY}:post",
+    EXTRACTOR,
+    LOADER,
+    f"{TRANSFORMER}:run",
+)
 #: Settings of the calling shell that would change what the demo does.
 FOREIGN_PREFIXES = (
     "TAP_DATAFORSEO_",
     "TARGET_DUCKDB_",
     "DATAFORSEO_PROMPTS_",
+    "DBT_",
     "MELTANO_",
 )
 #: Lines of Meltano's output shown when a step fails (all of it is in the log).
@@ -89,5 +99,5 @@ def install(root: Path, log: Path, env: dict[str, str]) -> None:
 
 
 def run(root: Path, log: Path, env: dict[str, str]) -> None:
-    """Post the prompt set, then extract into DuckDB, ignoring earlier demos' state."""
+    """Post the prompts, extract (ignoring earlier demos' state), build the marts."""
     meltano(root, log, env, *RUN)

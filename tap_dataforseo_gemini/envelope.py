@@ -38,6 +38,20 @@ def is_transient(status_code: int) -> bool:
     return status_code == RATE_LIMITED or status_code >= INTERNAL_ERROR
 
 
+#: Waits (seconds) before asking again for a task that answered a task-level error.
+TASK_RETRY_WAITS = (1.0, 2.0)
+
+
+def retries_task(status_code: int) -> bool:
+    """Tell whether a ``task_get`` task status is asked again, quickly, in the run.
+
+    Any task-level error is (a task-level 50000 too: the vendor's cure for it is
+    posting the task again, so it is not retried for minutes); the last answer
+    becomes a failure record.
+    """
+    return status_code != OK and status_code not in NOT_READY
+
+
 def is_payment_problem(status_code: int) -> bool:
     """Tell whether a status is a balance or payment problem (402xx but 40202)."""
     return 40200 <= status_code < 40300 and status_code != RATE_LIMITED
@@ -110,7 +124,8 @@ def check(response: requests.Response, endpoint: str) -> None:
     """Raise the error an answer stands for, if any; retriable ones are marked so.
 
     The HTTP status comes first (401, 402, 404 and 5xx are the only codes the API
-    sends besides 200), then the envelope's status, then each task's.
+    sends besides 200), then the envelope's status, then each task's; a
+    ``task_get`` task's own error (but 40202) is the task's, not the request's.
     """
     code = response.status_code
     if code == HTTPStatus.UNAUTHORIZED:
@@ -132,7 +147,9 @@ def check(response: requests.Response, endpoint: str) -> None:
     body = read(response, endpoint)
     _check_status(body["status_code"], body["status_message"], endpoint, response)
     for task in body["tasks"] or []:
-        if is_transient(task["status_code"]):
+        if is_transient(task["status_code"]) and (
+            endpoint != "task_get" or task["status_code"] == RATE_LIMITED
+        ):
             raise TransientAPIError(
                 f"{endpoint}: task status {task['status_code']} "
                 f"{task['status_message']}",

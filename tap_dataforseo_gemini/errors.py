@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 
@@ -35,3 +36,15 @@ class InvalidConfigError(ValueError):
 
 class InvalidStateError(ValueError):
     """The state given to the tap is not one it wrote."""
+
+
+class InvalidInputError(ValueError):
+    """A file named on the command line is missing, unreadable or not JSON."""
+
+
+class AnswerTooLargeError(FatalAPIError):
+    """An answer grew past ``max_answer_bytes``."""
+
+
+class DeadlineExceededError(requests.exceptions.Timeout):
+    """An answer did not arrive whole within ``request_timeout``: worth another try."""

@@ -46,11 +46,13 @@ class MeltanoProject:
         *args: str,
         env: dict[str, str] | None = None,
         meltano_args: t.Sequence[str] = (),
+        after: t.Sequence[str] = (),
         check: bool = True,
     ) -> subprocess.CompletedProcess[str]:
         """``meltano run`` the extractor into ``warehouse``, settings from env vars.
 
-        Without ``warehouse``, target-duckdb writes where meltano.yml says.
+        Without ``warehouse``, target-duckdb writes where meltano.yml says;
+        ``after`` follows the loader in the pipeline (a transformer).
         """
         settings = {
             "TAP_DATAFORSEO_GEMINI_LOGIN": LOGIN,
@@ -60,7 +62,14 @@ class MeltanoProject:
             **(env or {}),
         }
         done = meltano(
-            self.root, *meltano_args, "run", *args, EXTRACTOR, LOADER, env=settings
+            self.root,
+            *meltano_args,
+            "run",
+            *args,
+            EXTRACTOR,
+            LOADER,
+            *after,
+            env=settings,
         )
         if check:
             assert done.returncode == 0, f"meltano run failed:\n{done.stderr[-6000:]}"
@@ -95,15 +104,20 @@ def install_project(root: Path) -> MeltanoProject:
     """
     (root / "output").mkdir()
     shutil.copy(REPO / "output" / ".gitignore", root / "output")
+    write_meltano_yml(root)
+    done = meltano(root, "install", EXTRACTOR, LOADER, UTILITY)
+    assert done.returncode == 0, f"meltano install failed:\n{done.stderr[-6000:]}"
+    return MeltanoProject(root)
+
+
+def write_meltano_yml(root: Path) -> None:
+    """This repository's meltano.yml in ``root``, the ``-e .`` plugins from here."""
     text = (REPO / "meltano.yml").read_text()
     text, count = re.subn(
         r"^(\s*pip_url:\s*)-e \.\s*$", rf"\g<1>-e {REPO}", text, flags=re.MULTILINE
     )
     assert count == 2, "meltano.yml should install extractor and utility with `-e .`"
     (root / "meltano.yml").write_text(text)
-    done = meltano(root, "install", EXTRACTOR, LOADER, UTILITY)
-    assert done.returncode == 0, f"meltano install failed:\n{done.stderr[-6000:]}"
-    return MeltanoProject(root)
 
 
 def rows(warehouse: Path, sql: str) -> list[tuple[t.Any, ...]]:
