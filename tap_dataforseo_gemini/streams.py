@@ -464,6 +464,11 @@ class ModelsStream(DataForSEOStream):
         th.Property("model_name", th.StringType, required=True),
         th.Property("web_search_supported", th.BooleanType),
         th.Property("task_post_supported", th.BooleanType),
+        th.Property(
+            "reasoning",
+            th.BooleanType,
+            description="A reasoning model (null if the API does not say)",
+        ),
     ).to_dict()
 
     def record_from(self, item: object, where: records.Where) -> dict[str, t.Any]:

@@ -475,7 +475,9 @@ def test_models_lists_models_of_the_se(client: Client) -> None:
                 "model_name",
                 "web_search_supported",
                 "task_post_supported",
+                "reasoning",
             }
+            assert isinstance(model["reasoning"], bool)
 
 
 # ----------------------------------------------------------------------- id_list
@@ -624,7 +626,7 @@ def test_tasks_ready_and_id_list_have_their_own_tighter_limits() -> None:
         listed = [c.post(ID_LIST, [_window(emulator)]) for _ in range(2)]
         assert [r.json()["status_code"] for r in listed] == [20000, 40202]
         assert c.get(MODELS).json()["status_code"] == 20000
-        assert c.get(MODELS).headers["X-RateLimit-Limit"] == "2000"
+        assert c.get(MODELS).headers["X-RateLimit-Limit"] == "10000"
         c.close()
 
 
