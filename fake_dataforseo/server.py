@@ -327,7 +327,10 @@ class Emulator:
     # ------------------------------------------------------------ observability
     @property
     def requests(self) -> list[RequestRecord]:
-        """(monotonic_start, monotonic_end, method, path, status_code_in_body)."""
+        """(monotonic_start, monotonic_end, method, path, status_code_in_body).
+
+        The status code is the HTTP one (429) for an answer without an envelope.
+        """
         with self._lock:
             return list(self._requests)
 
@@ -750,7 +753,7 @@ class Emulator:
             return _Reply(
                 429,
                 b"Too Many Requests",
-                None,
+                429,
                 limit,
                 remaining,
                 content_type="text/plain",
