@@ -7,7 +7,13 @@ import time
 
 import pytest
 
-from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits
+from tap_dataforseo_gemini.rate_limit import (
+    MalformedHeaderError,
+    RateLimiter,
+    RateLimits,
+    count,
+    retry_after,
+)
 
 
 class FakeClock:
@@ -167,3 +173,67 @@ def test_remaining_header_counts_against_the_endpoints_own_window():
     limits.observe("task_get", {"X-RateLimit-Remaining": "soon"})
     assert len(endpoint._ended) == 15
     assert len(account._ended) == 10
+
+
+def test_a_count_header_is_ascii_digits_only():
+    assert count("2000") == 2000
+    assert count(None) is None
+    for value in ("²", "٣", "-1", "1.5", " 7", ""):
+        with pytest.raises(MalformedHeaderError):
+            count(value)
+
+
+def test_retry_after_in_seconds_or_as_an_http_date_on_the_servers_clock():
+    assert retry_after({"Retry-After": "7"}) == 7.0
+    assert retry_after(
+        {
+            "Retry-After": "Wed, 25 Nov 2026 10:00:30 GMT",
+            "Date": "Wed, 25 Nov 2026 10:00:00 GMT",
+        }
+    ) == pytest.approx(30.0)
+    assert retry_after({"Retry-After": "soon"}) is None
+    assert retry_after({}) is None
+
+
+def test_the_limit_header_lowers_the_window_but_never_above_the_settings():
+    account, _ = limiter(100)
+    limits = RateLimits(account, {})
+    limits.observe("task_get", {"X-RateLimit-Limit": "40"})
+    assert account.limit == 40
+    limits.observe("task_get", {"X-RateLimit-Limit": "500"})
+    assert account.limit == 100
+
+
+def test_a_malformed_header_changes_nothing_and_warns_once(caplog):
+    account, _ = limiter(100)
+    limits = RateLimits(account, {})
+    for _ in range(3):
+        limits.observe("task_get", {"X-RateLimit-Remaining": "²"})
+    assert account.limit == 100
+    assert account._ended == []
+    assert caplog.text.count("Ignoring a malformed rate-limit header") == 1
+
+
+def test_a_refusal_drops_the_limit_to_what_the_window_managed_once_a_window():
+    rate, clock = limiter(100, window=60.0)
+    for _ in range(30):
+        call(rate, clock, duration=0.1)
+    assert rate.refused() == 30
+    call(rate, clock)
+    assert rate.refused() is None
+    assert rate.limit == 30
+
+
+def test_a_refusal_after_too_few_calls_to_explain_it_changes_nothing():
+    rate, clock = limiter(100, window=60.0)
+    for _ in range(9):
+        call(rate, clock)
+    assert rate.refused() is None
+    assert rate.limit == 100
+
+
+def test_a_pause_holds_every_call_until_it_ends():
+    rate, clock = limiter(100)
+    rate.pause(5.0)
+    assert call(rate, clock) == pytest.approx(5.0)
+    assert call(rate, clock) == 0.0
