@@ -30,9 +30,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## bench: throughput, rate-ceiling and memory figures (not part of the tests)
+## bench: throughput, rate-ceiling, limit-learning and memory figures (not tests); 10 s windows
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --quick
 
 clean:
 	rm -rf $(VENV) .meltano output plugins .pytest_cache .ruff_cache
