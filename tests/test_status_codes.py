@@ -6,6 +6,8 @@ retried, each the way its answer asks.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from fake_dataforseo import Fault
@@ -110,7 +112,9 @@ def test_without_headers_the_limit_is_learnt_from_40202_once(make_emulator):
     assert run.returncode == 0, run.stderr
     assert {r["id"] for r in run.records("llm_responses")} == ids
     assert run.stderr.count("answered 40202") == 1
-    assert "pacing to 30 calls a window" in run.stderr
+    # The tap counts a call when it ends, the server when it takes it: near 30.
+    (learnt,) = re.findall(r"pacing to (\d+) calls a window", run.stderr)
+    assert 27 <= int(learnt) <= 33
     assert [r.status_code for r in emulator.requests].count(40202) <= 8
 
 
