@@ -15,6 +15,8 @@ from email.utils import parsedate_to_datetime
 _EPSILON = 1e-6
 #: A 40202 teaches the limit only after at least 1/LEARN_FROM of it was used.
 LEARN_FROM = 10
+#: Digits a count may have: more is no real count (and ``int`` refuses 4300+).
+COUNT_DIGITS = 12
 LIMIT_HEADER = "X-RateLimit-Limit"
 REMAINING_HEADER = "X-RateLimit-Remaining"
 
@@ -24,14 +26,14 @@ class MalformedHeaderError(ValueError):
 
 
 def count(value: str | None) -> int | None:
-    """A header's count of calls: ASCII digits only (``'²'.isdigit()`` is True).
+    """A header's count of calls: a few ASCII digits (``'²'.isdigit()`` is True).
 
     Raises:
         MalformedHeaderError: the header is there but is not such a count.
     """
     if value is None:
         return None
-    if not (value.isascii() and value.isdigit()):
+    if not (value.isascii() and value.isdigit() and len(value) <= COUNT_DIGITS):
         raise MalformedHeaderError(value)
     return int(value)
 
@@ -196,6 +198,7 @@ class RateLimits:
         self.endpoints = endpoints
         self.logger = logger or logging.getLogger(__name__)
         self._warned = False
+        self._warning = threading.Lock()
 
     def limiter(self, endpoint: str) -> RateLimiter:
         """The window an endpoint's calls count in first."""
@@ -225,13 +228,15 @@ class RateLimits:
             limiter.observe(remaining)
 
     def _warn_malformed(self, value: str) -> None:
-        if not self._warned:
+        with self._warning:
+            if self._warned:
+                return
             self._warned = True
-            self.logger.warning(
-                "Ignoring a malformed rate-limit header (%r is not a count of "
-                "calls): pacing goes on from the settings and from 40202 answers",
-                value[:40],
-            )
+        self.logger.warning(
+            "Ignoring a malformed rate-limit header (%r is not a count of calls): "
+            "pacing goes on from the settings and from 40202 answers",
+            value[:40],
+        )
 
     def refused(self, endpoint: str) -> None:
         """A 40202: drop the account's window to what its last window managed.

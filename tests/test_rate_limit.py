@@ -178,7 +178,7 @@ def test_remaining_header_counts_against_the_endpoints_own_window():
 def test_a_count_header_is_ascii_digits_only():
     assert count("2000") == 2000
     assert count(None) is None
-    for value in ("²", "٣", "-1", "1.5", " 7", ""):
+    for value in ("²", "٣", "-1", "1.5", " 7", "", "9" * 5000):
         with pytest.raises(MalformedHeaderError):
             count(value)
 
