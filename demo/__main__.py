@@ -1,9 +1,10 @@
 """``python -m demo``: emulator, ``meltano run`` into DuckDB, summary in SQL.
 
-Steps: start the DataForSEO emulator on a free port, install the two plugins,
-delete the previous ``output/warehouse.duckdb``, run
-``meltano run --full-refresh tap-dataforseo-gemini target-duckdb``, stop the
-emulator, then print what DuckDB holds. Meltano's output goes to
+Steps: start the DataForSEO emulator on a free port, install the plugins,
+delete the previous ``output/warehouse.duckdb`` and prompt journal, run
+``meltano run --full-refresh dataforseo-prompts:post tap-dataforseo-gemini
+target-duckdb`` (post ``demo/prompts.yml``, then collect), stop the emulator,
+then print what DuckDB holds. Meltano's output goes to
 ``output/meltano.log``; on failure its tail is printed, then one line.
 
 ``--full-refresh``: every demo starts a new emulator (new task ids, new clock) and
@@ -14,17 +15,21 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from demo import emulator, pipeline
 from demo.errors import DemoError
 from demo.summary import summarize
+from tap_dataforseo_gemini.prompts import plan, prompt_set
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"
 #: Where meltano.yml points target-duckdb (set again as TARGET_DUCKDB_FILEPATH).
 WAREHOUSE = OUTPUT / "warehouse.duckdb"
 LOG = OUTPUT / "meltano.log"
+#: The prompt set the demo posts before collecting.
+PROMPTS = ROOT / "demo" / "prompts.yml"
 
 
 def demo() -> None:
@@ -35,24 +40,28 @@ def demo() -> None:
     """
     OUTPUT.mkdir(exist_ok=True)
     LOG.unlink(missing_ok=True)
+    prompts = prompt_set.load(PROMPTS)
+    posting = len(plan.tasks(prompts, datetime.now(UTC)))
     for stale in (WAREHOUSE, WAREHOUSE.with_name(WAREHOUSE.name + ".wal")):
         stale.unlink(missing_ok=True)
+    prompts.journal.unlink(missing_ok=True)  # a new emulator: nothing posted yet
     started = time.monotonic()
     with emulator.running(ROOT) as api:
         print(f"Emulator: {api.tasks} tasks at {api.url}")
         env = pipeline.environment(
-            api.url, emulator.LOGIN, emulator.PASSWORD, WAREHOUSE
+            api.url, emulator.LOGIN, emulator.PASSWORD, WAREHOUSE, PROMPTS
         )
-        print("meltano install tap-dataforseo-gemini target-duckdb ...", flush=True)
+        print("meltano install (extractor, loader, utility) ...", flush=True)
         pipeline.install(ROOT, LOG, env)
         print(
-            "meltano run --full-refresh tap-dataforseo-gemini target-duckdb ...",
+            f"meltano run --full-refresh dataforseo-prompts:post (posts {posting} "
+            "tasks) tap-dataforseo-gemini target-duckdb ...",
             flush=True,
         )
         pipeline.run(ROOT, LOG, env)
     if not WAREHOUSE.exists():
         raise DemoError(f"meltano run left no {WAREHOUSE}")
-    summary = summarize(WAREHOUSE, api.tasks)
+    summary = summarize(WAREHOUSE, api.tasks + posting)
     elapsed = time.monotonic() - started
     print(
         f"Loaded {WAREHOUSE.relative_to(ROOT)} in {elapsed:.1f} s "

@@ -12,13 +12,17 @@ from demo.errors import DemoError
 MELTANO = Path(sys.executable).parent / "meltano"
 EXTRACTOR = "tap-dataforseo-gemini"
 LOADER = "target-duckdb"
+#: Posts the demo's prompt set before the extractor collects.
+UTILITY = "dataforseo-prompts"
 #: Settings of the calling shell that would change what the demo does.
-FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_")
+FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_", "DATAFORSEO_PROMPTS_")
 #: Lines of Meltano's output shown when a step fails (all of it is in the log).
 TAIL_LINES = 60
 
 
-def environment(url: str, login: str, password: str, warehouse: Path) -> dict[str, str]:
+def environment(
+    url: str, login: str, password: str, warehouse: Path, prompts: Path
+) -> dict[str, str]:
     """This process's environment with the demo's settings as Meltano env vars."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN_PREFIXES)}
     return {
@@ -29,6 +33,7 @@ def environment(url: str, login: str, password: str, warehouse: Path) -> dict[st
         "TAP_DATAFORSEO_GEMINI_PASSWORD": password,
         "TAP_DATAFORSEO_GEMINI_API_URL": url,
         "TARGET_DUCKDB_FILEPATH": str(warehouse),
+        "DATAFORSEO_PROMPTS_PROMPTS_FILE": str(prompts),
     }
 
 
@@ -65,10 +70,12 @@ def meltano(root: Path, log: Path, env: dict[str, str], *args: str) -> None:
 
 
 def install(root: Path, log: Path, env: dict[str, str]) -> None:
-    """Install the extractor and the loader (quick when they are up to date)."""
-    meltano(root, log, env, "install", EXTRACTOR, LOADER)
+    """Install the plugins (quick when they are up to date)."""
+    meltano(root, log, env, "install", EXTRACTOR, LOADER, UTILITY)
 
 
 def run(root: Path, log: Path, env: dict[str, str]) -> None:
-    """Extract from the emulator into DuckDB, ignoring any earlier demo's state."""
-    meltano(root, log, env, "run", "--full-refresh", EXTRACTOR, LOADER)
+    """Post the prompt set, then extract into DuckDB, ignoring earlier demos' state."""
+    meltano(
+        root, log, env, "run", "--full-refresh", f"{UTILITY}:post", EXTRACTOR, LOADER
+    )

@@ -31,10 +31,13 @@ class Summary:
     domains: list[tuple[str, int]]
     #: Brand, and how many responses mention it.
     voice: list[tuple[str, int]]
+    #: Prompt key (from the dataforseo-prompts tag), and its responses.
+    prompts: list[tuple[str, int]]
 
     def lines(self) -> list[str]:
         """The summary as printable lines."""
-        width = max(len(str(name)) for name, _ in [*self.models, *self.domains])
+        named = [*self.models, *self.domains, *self.prompts]
+        width = max(len(str(name)) for name, _ in named)
         return [
             f"Tasks    {self.responses} (llm_responses), {self.ready_tasks} "
             f"(ready_tasks), {self.citations} citations",
@@ -43,6 +46,8 @@ class Summary:
             f"${self.cost:.4f} cost (DataForSEO, task_get)",
             "Models used",
             *(f"  {name:<{width}} {count:>5}" for name, count in self.models),
+            "Responses by prompt posted by dataforseo-prompts (from the tag)",
+            *(f"  {name:<{width}} {count:>5}" for name, count in self.prompts),
             "Top 5 cited domains",
             *(f"  {name:<{width}} {count:>5}" for name, count in self.domains),
             "Share of voice (responses that mention the brand)",
@@ -96,6 +101,10 @@ def summarize(warehouse: Path, expected_tasks: int) -> Summary:
             "where domain is not null "
             "group by domain order by count(*) desc, domain limit 5"
         ).fetchall()
+        prompts = db.execute(
+            f"select split_part(tag, '/', 3), count(*) from {responses_table} "
+            "where tag like 'dfsp/%' group by 1 order by 1"
+        ).fetchall()
         voice = [
             (
                 brand,
@@ -119,4 +128,5 @@ def summarize(warehouse: Path, expected_tasks: int) -> Summary:
         cost=float(cost or 0),
         domains=domains,
         voice=voice,
+        prompts=prompts,
     )

@@ -24,6 +24,8 @@ class Fault(Enum):
     """HTTP 402, body status_code 40200 "Payment Required."."""
     DROP_CONNECTION = "drop_connection"
     """The socket is closed without an answer."""
+    LOST_ANSWER = "lost_answer"
+    """The request is carried out, then the socket is closed without an answer."""
     SLOW = "slow"
     """Sleep `Emulator.slow_seconds` (5 s) first, then answer normally."""
     ACCOUNT_BLOCKED_40201 = "account_blocked_40201"

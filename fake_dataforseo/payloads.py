@@ -13,6 +13,10 @@ SES = ("gemini", "chat_gpt", "claude")
 API = "ai_optimization"
 FUNCTION = "llm_responses"
 TASK_COST = 0.0006
+#: What task_post charges a task: $0.0002 plus the $0.01 advance [D-TP; UPD-GEM].
+POST_COST = 0.0102
+#: Longest user_prompt and system_message task_post accepts [D-TP].
+MAX_TEXT = 500
 
 _OUT_FORMAT = "%Y-%m-%d %H:%M:%S +00:00"
 _IN_FORMAT = "%Y-%m-%d %H:%M:%S %z"
@@ -391,6 +395,11 @@ def render_task_get(
         section["text"] += "\n\n" + filler
         raw = dumps(body)
     return raw
+
+
+def postable_model(se: str, name: object) -> bool:
+    """Tell whether task_post accepts a model_name for an se."""
+    return any(m[0] == name and m[3] for m in MODELS[se])
 
 
 def models_result(se: str) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import contextlib
 import gzip
+import heapq
 import hmac
 import json
 import random
@@ -30,6 +31,7 @@ READY_WINDOW = timedelta(days=3)
 STORAGE_WINDOW = timedelta(days=30)
 READY_PAGE = 1000
 MAX_POST_TASKS = 100
+MAX_TAG = 255
 ID_LIST_MAX_LIMIT = 1000
 
 MSG_UNAUTHORIZED = (
@@ -38,8 +40,12 @@ MSG_UNAUTHORIZED = (
 )
 MSG_RATE_LIMIT = "Rate-limit per minute exceeded."
 MSG_TOO_MANY_IN_FLIGHT = "Too many simultaneous requests."
-MSG_TOO_MANY_TASKS = "You can set only one hundred tasks at a time."
+MSG_TOO_MANY_TASKS = "You can set no more than 100 tasks at a time."
 MSG_BAD_POST = "POST Data Is Invalid."
+MSG_COST_LIMIT = (
+    "The cost limit has been exceeded. You can modify your cost limit in the user "
+    "panel."
+)
 
 _BASE = {"api": p.API, "function": p.FUNCTION}
 #: Fault -> (HTTP status, body status_code, status_message, tasks).
@@ -55,13 +61,7 @@ _FAULT_ENVELOPES: dict[Fault, tuple[int, int, str, list[Any] | None]] = {
         "It has been temporarily blocked.",
         [],
     ),
-    Fault.COST_LIMIT_40203: (
-        200,
-        40203,
-        "The cost limit has been exceeded. You can modify your cost limit in the "
-        "user panel.",
-        [],
-    ),
+    Fault.COST_LIMIT_40203: (200, 40203, MSG_COST_LIMIT, []),
     Fault.IP_NOT_WHITELISTED_40207: (
         200,
         40207,
@@ -142,6 +142,14 @@ class Emulator:
         self.retry_after = "1"
         #: Status of tasks created by HTTP task_post: done, queued, handed, failed.
         self.post_status = "done"
+        #: Seconds a task posted "done" waits in the queue (40602) before it is done.
+        self.post_delay_seconds = 0.0
+        #: What task_post charges a created task, USD.
+        self.post_cost = p.POST_COST
+        #: The account's cost limit, USD: tasks past it get 40203 (None: no limit).
+        self.cost_limit: float | None = None
+        #: Everything task_post has charged since start, USD.
+        self.charged = 0.0
         #: How long Fault.SLOW waits before the normal answer.
         self.slow_seconds = 5.0
         #: Memory budget of the task_get answer cache (raw plus gzip bytes).
@@ -165,6 +173,7 @@ class Emulator:
         self._cache: OrderedDict[tuple[str, int], list[bytes | None]] = OrderedDict()
         self._cache_used = 0
         self._jitter = random.Random(seed)
+        self._due: list[tuple[datetime, int, str]] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -292,6 +301,11 @@ class Emulator:
         """All task ids of one se, in posting order."""
         with self._lock:
             return [task.id for task in self._ledger.in_posting_order(se)]
+
+    def tags(self, se: str = "gemini") -> list[str]:
+        """The tags of all tasks of one se, in posting order ("" when none)."""
+        with self._lock:
+            return [task.tag for task in self._ledger.in_posting_order(se)]
 
     def collected_ids(self) -> set[str]:
         """Ids collected by any client (HTTP task_get or collect_by_other_client)."""
@@ -427,13 +441,15 @@ class Emulator:
         if fault is Fault.DROP_CONNECTION:
             handler.close_connection = True
             return None
-        if fault is Fault.MALFORMED_RATE_HEADERS:
+        if fault in {None, Fault.LOST_ANSWER, Fault.MALFORMED_RATE_HEADERS}:
             reply = self._dispatch(handler, method, path, body, start)
-            reply = reply._replace(limit="\u00b2", remaining="\u00b2")
-        elif fault is not None:
-            reply = self._fault_reply(fault, path)
         else:
-            reply = self._dispatch(handler, method, path, body, start)
+            reply = self._fault_reply(fault, path)
+        if fault is Fault.LOST_ANSWER:
+            handler.close_connection = True
+            return None
+        if fault is Fault.MALFORMED_RATE_HEADERS:
+            reply = reply._replace(limit="\u00b2", remaining="\u00b2")
         _send(handler, reply, rate_limit_headers=self.rate_limit_headers)
         return reply.status_code
 
@@ -511,6 +527,7 @@ class Emulator:
             payload = p.envelope(40400, "Not Found.", None, elapsed=_since(start))
             return _Reply(404, p.dumps(payload), 40400, limit, remaining)
         name, se, arg = route
+        self._complete_due()
         admitted, limit, remaining = self._admit(name)
         if not admitted:
             payload = p.envelope(40202, MSG_RATE_LIMIT, [], elapsed=_since(start))
@@ -616,57 +633,86 @@ class Emulator:
             _, old = self._cache.popitem(last=False)
             self._cache_used -= 2 * len(old[0] or b"")
 
+    def _complete_due(self) -> None:
+        """Complete the posted tasks whose queueing delay is over."""
+        with self._lock:
+            now = self.now()
+            while self._due and self._due[0][0] <= now:
+                due_at, _, tid = heapq.heappop(self._due)
+                task = self._ledger.tasks[tid]
+                if task.status == "queued":
+                    self._ledger.mark_done(task, due_at.replace(microsecond=0))
+
     def _task_post(self, se: str, body: bytes, start: float) -> dict[str, Any]:
         items = _json_list(body)
         if not items:
             return p.envelope(40503, MSG_BAD_POST, [], elapsed=_since(start))
-        if len(items) > MAX_POST_TASKS:
-            return p.envelope(40006, MSG_TOO_MANY_TASKS, [], elapsed=_since(start))
         path = ["v3", p.API, se, p.FUNCTION, "task_post"]
         out: list[dict[str, Any]] = []
-        created = 0
+        cost = 0.0
         with self._lock:
             now = self._now_s()
-            for item in items:
-                field = _invalid_post_field(item)
-                if field is not None:
+            for position, item in enumerate(items):
+                refusal = self._post_refusal(se, item, position)
+                if refusal is not None:
                     data = p.task_data(se, item if isinstance(item, dict) else {})
                     out.append(
                         p.task_object(
                             p.request_id(now),
-                            40501,
-                            f"Invalid Field: '{field}'.",
+                            *refusal,
                             path=path,
                             data=data,
                             result=None,
                         )
                     )
                     continue
-                params = dict(item)
-                postback = bool(params.get("postback_url"))
-                task = self._create(
-                    se=se,
-                    params=params,
-                    posted_at=now,
-                    status=self.post_status,
-                    postback=postback,
-                    now=now,
-                )
-                created += 1
+                task = self._post_one(se, dict(item), now)
+                self.charged = round(self.charged + self.post_cost, 6)
+                cost += self.post_cost
                 out.append(
                     p.task_object(
                         task.id,
                         20100,
                         "Task Created.",
                         path=path,
-                        data=p.task_data(se, params),
+                        data=p.task_data(se, task.params),
                         result=None,
-                        cost=p.TASK_COST,
+                        cost=self.post_cost,
                         elapsed=_since(start),
                     )
                 )
-        cost = round(p.TASK_COST * created, 6)
-        return p.envelope(20000, "Ok.", out, cost=cost, elapsed=_since(start))
+        return p.envelope(20000, "Ok.", out, cost=round(cost, 6), elapsed=_since(start))
+
+    def _post_refusal(
+        self, se: str, item: Any, position: int
+    ) -> tuple[int, str] | None:
+        """(status, message) of a task_post item that creates no task, or None."""
+        if position >= MAX_POST_TASKS:
+            return 40006, MSG_TOO_MANY_TASKS
+        field = _invalid_post_field(se, item)
+        if field is not None:
+            return 40501, f"Invalid Field: '{field}'."
+        limit = self.cost_limit
+        if limit is not None and self.charged + self.post_cost > limit + 1e-9:
+            return 40203, MSG_COST_LIMIT
+        return None
+
+    def _post_one(self, se: str, params: dict[str, Any], now: datetime) -> Task:
+        """Create one posted task; with a delay, done ones wait in the queue first."""
+        status = self.post_status
+        delayed = status == "done" and self.post_delay_seconds > 0
+        task = self._create(
+            se=se,
+            params=params,
+            posted_at=now,
+            status="queued" if delayed else status,
+            postback=bool(params.get("postback_url")),
+            now=now,
+        )
+        if delayed:
+            due = self.now() + timedelta(seconds=self.post_delay_seconds)
+            heapq.heappush(self._due, (due, task.seq, task.id))
+        return task
 
     def _models(self, se: str, start: float) -> dict[str, Any]:
         task_obj = p.task_object(
@@ -948,14 +994,21 @@ def _json_list(body: bytes) -> list[Any] | None:
     return value if isinstance(value, list) else None
 
 
-def _invalid_post_field(item: Any) -> str | None:
-    """Name the first invalid required field of a task_post item, or None."""
+def _invalid_post_field(se: str, item: Any) -> str | None:
+    """Name the first invalid field of a task_post item, or None [D-TP]."""
     if not isinstance(item, dict):
         return "user_prompt"
-    for field in ("user_prompt", "model_name"):
-        value = item.get(field)
-        if not isinstance(value, str) or not value.strip():
-            return field
+    prompt = item.get("user_prompt")
+    if not isinstance(prompt, str) or not prompt.strip() or len(prompt) > p.MAX_TEXT:
+        return "user_prompt"
+    if not p.postable_model(se, item.get("model_name")):
+        return "model_name"
+    system = item.get("system_message")
+    if system is not None and (not isinstance(system, str) or len(system) > p.MAX_TEXT):
+        return "system_message"
+    tag = item.get("tag")
+    if tag is not None and (not isinstance(tag, str) or len(tag) > MAX_TAG):
+        return "tag"
     return None
 
 

@@ -428,7 +428,8 @@ def test_task_post_creates_ready_tasks_that_echo_params(
     body = client.post(POST, posted).json()
     assert body["status_code"] == 20000
     assert body["tasks_count"] == 3
-    assert body["cost"] == pytest.approx(0.0018)
+    assert body["cost"] == pytest.approx(3 * 0.0102)
+    assert emu.charged == pytest.approx(3 * 0.0102)
     ids = [task["id"] for task in body["tasks"]]
     assert all(task["status_code"] == 20100 for task in body["tasks"])
     assert all(task["result"] is None for task in body["tasks"])
@@ -452,10 +453,86 @@ def test_task_post_missing_user_prompt_is_task_level_40501(client: Client) -> No
     assert body["tasks"][0]["status_message"] == "Invalid Field: 'user_prompt'."
 
 
-def test_task_post_over_100_tasks_is_refused(client: Client) -> None:
-    tasks = [{"user_prompt": "p", "model_name": "gemini-2.5-flash"}] * 101
+def test_task_post_creates_100_tasks_and_answers_40006_for_the_extras(
+    emu: Emulator, client: Client
+) -> None:
+    tasks = [
+        {"user_prompt": f"p{i}", "model_name": "gemini-2.5-flash"} for i in range(103)
+    ]
     body = client.post(POST, tasks).json()
-    assert body["status_code"] == 40006
+    statuses = [task["status_code"] for task in body["tasks"]]
+    assert statuses == [20100] * 100 + [40006] * 3
+    assert body["tasks_error"] == 3
+    assert len(emu.task_ids()) == 100
+    assert emu.charged == pytest.approx(100 * 0.0102)
+
+
+@pytest.mark.parametrize(
+    ("task", "field"),
+    [
+        ({"user_prompt": "x" * 501, "model_name": "gemini-2.5-flash"}, "user_prompt"),
+        ({"user_prompt": "p"}, "model_name"),
+        ({"user_prompt": "p", "model_name": "gpt-4.1"}, "model_name"),
+        ({"user_prompt": "p", "model_name": "gemini-1.5-pro"}, "model_name"),
+        (
+            {"user_prompt": "p", "model_name": "gemini-2.5-flash", "tag": "t" * 256},
+            "tag",
+        ),
+        (
+            {
+                "user_prompt": "p",
+                "model_name": "gemini-2.5-flash",
+                "system_message": "s" * 501,
+            },
+            "system_message",
+        ),
+    ],
+)
+def test_task_post_refuses_an_invalid_task_with_40501_and_no_charge(
+    emu: Emulator, client: Client, task: dict[str, Any], field: str
+) -> None:
+    ok = {"user_prompt": "x" * 500, "model_name": "gemini-2.5-flash"}
+    body = client.post(POST, [task, ok]).json()
+    refused, created = body["tasks"]
+    assert refused["status_code"] == 40501
+    assert refused["status_message"] == f"Invalid Field: '{field}'."
+    assert created["status_code"] == 20100
+    assert emu.task_ids() == [created["id"]]
+    assert body["cost"] == emu.charged == pytest.approx(0.0102)
+
+
+def test_task_post_past_the_cost_limit_answers_40203(
+    emu: Emulator, client: Client
+) -> None:
+    emu.cost_limit = 0.025
+    task = {"user_prompt": "p", "model_name": "gemini-2.5-flash"}
+    body = client.post(POST, [task] * 4).json()
+    assert [t["status_code"] for t in body["tasks"]] == [20100, 20100, 40203, 40203]
+    assert emu.charged == pytest.approx(0.0204)
+
+
+def test_posted_tasks_complete_after_the_post_delay(
+    emu: Emulator, client: Client
+) -> None:
+    emu.post_delay_seconds = 60
+    task = {"user_prompt": "p", "model_name": "gemini-2.5-flash", "tag": "set/a"}
+    (posted,) = client.post(POST, [task]).json()["tasks"]
+    assert client.ready() == []
+    assert client.task(posted["id"])["status_code"] == 40602
+    emu.advance_clock(timedelta(seconds=61))
+    assert [item["tag"] for item in client.ready()] == ["set/a"]
+    (listed,) = client.id_list(**_window(emu), include_metadata=True)["result"]
+    assert listed["datetime_done"] is not None
+    assert listed["metadata"]["tag"] == "set/a"
+    assert client.task(posted["id"])["data"]["tag"] == "set/a"
+
+
+def test_a_lost_answer_still_creates_the_tasks(emu: Emulator, client: Client) -> None:
+    emu.inject(Fault.LOST_ANSWER, path_contains="/task_post")
+    task = {"user_prompt": "p", "model_name": "gemini-2.5-flash"}
+    with pytest.raises(requests.exceptions.ConnectionError):
+        client.post(POST, [task])
+    assert len(emu.task_ids()) == 1
 
 
 def test_task_post_with_post_status_queued_makes_pending_tasks(

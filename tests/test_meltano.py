@@ -37,7 +37,9 @@ LOADER = "target-duckdb"
 SCHEMA = "dataforseo"
 TABLES = ("ready_tasks", "llm_responses", "llm_response_citations", "models")
 #: Variables of the calling shell that would change what a run does.
-FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_", "MELTANO_")
+FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_", "MELTANO_", "DATAFORSEO_")
+#: The utility that posts prompt sets, from this checkout too.
+UTILITY = "dataforseo-prompts"
 API = "v3/ai_optimization/gemini/llm_responses"
 
 
@@ -95,15 +97,15 @@ def meltano(
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> MeltanoProject:
-    """Copy meltano.yml, the extractor installed from this checkout; install once."""
+    """Copy meltano.yml, extractor and utility installed from here; install once."""
     root = tmp_path_factory.mktemp("meltano-project")
     text = (REPO / "meltano.yml").read_text()
     text, count = re.subn(
         r"^(\s*pip_url:\s*)-e \.\s*$", rf"\g<1>-e {REPO}", text, flags=re.MULTILINE
     )
-    assert count == 1, "meltano.yml should install the extractor with `-e .`"
+    assert count == 2, "meltano.yml should install extractor and utility with `-e .`"
     (root / "meltano.yml").write_text(text)
-    done = meltano(root, "install", EXTRACTOR, LOADER)
+    done = meltano(root, "install", EXTRACTOR, LOADER, UTILITY)
     assert done.returncode == 0, f"meltano install failed:\n{done.stderr[-6000:]}"
     return MeltanoProject(root)
 
@@ -316,3 +318,35 @@ def test_the_tap_piped_into_target_duckdb_loads_every_task(
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     assert sorted(ids(warehouse, "llm_responses")) == sorted(emulator.task_ids())
     assert sorted(ids(warehouse, "ready_tasks")) == sorted(emulator.task_ids())
+
+
+def test_post_then_collect_leaves_one_row_per_posted_task_with_its_tag(
+    project: MeltanoProject,
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+) -> None:
+    emulator = make_emulator(seed=15)
+    prompts = tmp_path / "prompts.yml"
+    prompts.write_text(
+        "name: meltano\n"
+        "budget_usd: 1\n"
+        "prompts:\n- Best CRM?\n- Best mail app?\n- text: Best chat app?\n  tag: chat\n"
+        "llms: {gemini: [gemini-2.5-flash, gemini-2.0-flash]}\n"
+    )
+    warehouse = tmp_path / "prompts.duckdb"
+
+    done = project.run(
+        emulator,
+        warehouse,
+        "--state-id-suffix",
+        "prompts",
+        f"{UTILITY}:post",
+        env={"DATAFORSEO_PROMPTS_PROMPTS_FILE": str(prompts)},
+    )
+
+    assert "posted 6 tasks" in done.stdout + done.stderr
+    loaded = rows(warehouse, f"select id, tag from {SCHEMA}.llm_responses")
+    posted = dict(zip(emulator.task_ids(), emulator.tags(), strict=True))
+    assert len(posted) == 6
+    assert dict(loaded) == posted
+    assert all(tag.startswith("dfsp/meltano/") for tag in posted.values())

@@ -1,0 +1,131 @@
+"""``dataforseo-prompts post --config FILE --prompts FILE [--dry-run]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import typing as t
+from pathlib import Path
+
+import requests
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+from tap_dataforseo_gemini.errors import InvalidConfigError
+from tap_dataforseo_gemini.prompts import post, prompt_set
+from tap_dataforseo_gemini.prompts.client import TaskPostStream
+from tap_dataforseo_gemini.prompts.journal import (
+    CorruptJournalError,
+    JournalLockedError,
+)
+from tap_dataforseo_gemini.tap import TapDataForSEOGemini
+
+NAME = "dataforseo-prompts"
+#: Errors that end a run with one line and exit code 1.
+ONE_LINE_ERRORS = (
+    prompt_set.InvalidPromptsError,
+    InvalidConfigError,
+    JournalLockedError,
+    CorruptJournalError,
+    post.PostingStoppedError,
+    FatalAPIError,
+    RetriableAPIError,
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    main_parser = argparse.ArgumentParser(
+        prog=NAME, description="Post DataForSEO LLM response tasks from a prompt set."
+    )
+    commands = main_parser.add_subparsers(dest="command", required=True)
+    posting = commands.add_parser(
+        "post",
+        help="post the prompt set's tasks not yet posted this period",
+        description=(
+            "Post every prompt to every model once a period (or `repeats` times), "
+            "never twice, never over budget_usd."
+        ),
+    )
+    posting.add_argument(
+        "--config",
+        type=Path,
+        help="the tap's settings file (login, password, api_url...); "
+        "TAP_DATAFORSEO_GEMINI_* environment variables work too",
+    )
+    posting.add_argument("--prompts", type=Path, required=True, help="prompts YAML")
+    posting.add_argument(
+        "--dry-run", action="store_true", help="print the plan and its price only"
+    )
+    posting.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=300.0,
+        help="how long id_list must miss an unconfirmed task before it is posted "
+        "again (default 300)",
+    )
+    return main_parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command; known failures end with one line and exit code 1."""
+    args = parser().parse_args(argv)
+    _log_to_stderr()
+    try:
+        summary = _post(args)
+    except prompt_set.InvalidPromptsError as exc:
+        for problem in str(exc).splitlines():
+            sys.stderr.write(f"{NAME}: error: {problem}\n")
+        sys.exit(1)
+    except post.PostingStoppedError as exc:
+        print(f"{NAME}: {exc.summary.line()}", flush=True)  # noqa: T201
+        _fail(f"stopped posting: {exc}")
+    except ONE_LINE_ERRORS as exc:
+        _fail(str(exc))
+    except requests.exceptions.RequestException as exc:
+        _fail(f"cannot reach the DataForSEO API ({type(exc).__name__})")
+    print(f"{NAME}: {summary.line(dry_run=args.dry_run)}", flush=True)  # noqa: T201
+
+
+def _post(args: argparse.Namespace) -> post.Summary:
+    prompts = prompt_set.load(args.prompts)
+    client = None
+    if not args.dry_run:
+        client = _client(args.config)
+        problems = post.model_problems(prompts, client)
+        if problems:
+            raise prompt_set.InvalidPromptsError(args.prompts, problems)
+    return post.run(prompts, client, settle=args.settle_seconds)
+
+
+def _client(config: Path | None) -> TaskPostStream:
+    """The tap, set up from its settings, lends its HTTP machinery."""
+    settings = _read_settings(config) if config else {}
+    return TaskPostStream(TapDataForSEOGemini(config=settings, parse_env_config=True))
+
+
+def _read_settings(path: Path) -> dict[str, t.Any]:
+    try:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidConfigError(f"cannot read {path} ({exc.strerror})") from None
+    except ValueError:
+        raise InvalidConfigError(f"{path} is not JSON") from None
+    if not isinstance(settings, dict):
+        raise InvalidConfigError(f"{path} does not hold a JSON object")
+    return settings
+
+
+def _log_to_stderr() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger = logging.getLogger(post.LOGGER.name)
+    logger.handlers = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def _fail(message: str) -> t.NoReturn:
+    sys.stderr.write(f"{NAME}: error: {message}\n")
+    sys.exit(1)

@@ -1,0 +1,166 @@
+"""The write-ahead journal: an intent before each ``task_post``, its outcome after.
+
+One JSON object a line, appended and flushed to disk before the next step, so a
+crash at any point leaves either no intent (nothing was sent), an intent alone
+(the outcome is unknown: ask ``id_list``), or an intent and its outcome. The file
+is locked while a run uses it: two runs of one prompt set never post at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import typing as t
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+if t.TYPE_CHECKING:
+    from pathlib import Path
+    from types import TracebackType
+
+#: An intent was written and no outcome yet: the task may or may not exist.
+UNKNOWN = "unknown"
+#: The API created the task (or ``id_list`` shows it): never post it again.
+POSTED = "posted"
+#: The API refused it, or ``id_list`` shows it was never created: it may be posted.
+NOT_POSTED = "not_posted"
+
+
+class JournalLockedError(RuntimeError):
+    """Another run holds the journal."""
+
+
+class CorruptJournalError(ValueError):
+    """A journal line is not one this program wrote."""
+
+
+@dataclass
+class Entry:
+    """What the journal knows of one tag."""
+
+    outcome: str
+    intended_at: datetime
+    id: str | None = None
+
+
+class Journal:
+    """The journal of one prompt set, open and locked for one run."""
+
+    def __init__(self, path: Path) -> None:
+        """Open (creating it and its folder if need be) and lock the journal.
+
+        Raises:
+            JournalLockedError: another run has it open.
+            CorruptJournalError: a line other than a torn last one is unreadable.
+        """
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.close()
+            raise JournalLockedError(
+                f"another dataforseo-prompts run is using {path}"
+            ) from None
+        try:
+            self.entries = self._read()
+        except CorruptJournalError:
+            self._file.close()
+            raise
+
+    def _read(self) -> dict[str, Entry]:
+        self._file.seek(0)
+        *lines, last = self._file.read().split("\n")
+        entries: dict[str, Entry] = {}
+        for number, line in enumerate(lines, start=1):
+            try:
+                _apply(entries, json.loads(line))
+            except (ValueError, KeyError, TypeError):
+                raise CorruptJournalError(
+                    f"{self.path}, line {number}: not a journal entry"
+                ) from None
+        if last:
+            self._mend(entries, last)
+        return entries
+
+    def _mend(self, entries: dict[str, Entry], last: str) -> None:
+        """End a last line a crash left without its newline.
+
+        A whole event is kept; a torn one never happened and is cut off.
+        """
+        try:
+            _apply(entries, json.loads(last))
+        except (ValueError, KeyError, TypeError):
+            size = os.fstat(self._file.fileno()).st_size
+            self._file.truncate(size - len(last.encode()))
+        else:
+            self._file.write("\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def tags_in(self, outcome: str) -> list[str]:
+        """The tags whose latest outcome is ``outcome``."""
+        return [tag for tag, entry in self.entries.items() if entry.outcome == outcome]
+
+    def intend(self, tags: list[str]) -> None:
+        """Record that these tasks are about to be posted (durably, before sending)."""
+        now = datetime.now(UTC).isoformat()
+        self._write([{"event": "intent", "tag": tag, "at": now} for tag in tags])
+
+    def posted(self, tag: str, task_id: str, cost: float | None) -> None:
+        """Record that the API created a task."""
+        self._write([{"event": POSTED, "tag": tag, "id": task_id, "cost": cost}])
+
+    def not_posted(self, tag: str, reason: str) -> None:
+        """Record that a task was certainly not created."""
+        self._write([{"event": NOT_POSTED, "tag": tag, "reason": reason}])
+
+    def _write(self, events: list[dict[str, t.Any]]) -> None:
+        if not events:
+            return
+        text = "".join(json.dumps(event, sort_keys=True) + "\n" for event in events)
+        self._file.seek(0, os.SEEK_END)
+        self._file.write(text)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        for event in events:
+            _apply(self.entries, event)
+
+    def close(self) -> None:
+        """Unlock and close the journal."""
+        self._file.close()
+
+    def __enter__(self) -> Journal:
+        """Use the journal in a ``with`` block."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the journal."""
+        self.close()
+
+
+def _apply(entries: dict[str, Entry], event: dict[str, t.Any]) -> None:
+    """Fold one event into what is known of its tag."""
+    tag, kind = event["tag"], event["event"]
+    if not isinstance(tag, str):
+        raise TypeError(tag)
+    if kind == "intent":
+        entries[tag] = Entry(UNKNOWN, datetime.fromisoformat(event["at"]))
+    elif kind == POSTED:
+        entries[tag] = Entry(POSTED, _known(entries, tag), event["id"])
+    elif kind == NOT_POSTED:
+        entries[tag] = Entry(NOT_POSTED, _known(entries, tag))
+    else:
+        raise KeyError(kind)
+
+
+def _known(entries: dict[str, Entry], tag: str) -> datetime:
+    entry = entries.get(tag)
+    return entry.intended_at if entry else datetime.now(UTC)

@@ -1,0 +1,279 @@
+"""The prompts file: what to ask, of which models, how often, for how much."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import typing as t
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+#: The LLMs with a ``task_post`` endpoint, in the API's words.
+LLMS = ("gemini", "chat_gpt", "claude")
+#: ``task_post`` refuses a longer ``user_prompt`` or ``system_message`` [D-TP].
+MAX_TEXT = 500
+#: The documented worst case a task costs at posting: $0.0002 + the $0.01 advance.
+WORST_CASE_USD = 0.0102
+PERIODS = ("hour", "day", "week")
+#: Prompt keys and set names go into task tags: short, and no separator in them.
+KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+FIELDS = frozenset(
+    {
+        "name",
+        "budget_usd",
+        "max_cost_per_task_usd",
+        "prompts",
+        "llms",
+        "web_search",
+        "system_message",
+        "max_output_tokens",
+        "temperature",
+        "top_p",
+        "repeats",
+        "period",
+        "journal",
+    }
+)
+
+
+class InvalidPromptsError(ValueError):
+    """The prompts file has problems: one line each."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        """Keep every problem found in ``path``."""
+        self.problems = problems
+        super().__init__("\n".join(f"{path}: {problem}" for problem in problems))
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One prompt and the key its tasks are tagged with."""
+
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PromptSet:
+    """A checked prompts file."""
+
+    name: str
+    budget_usd: float
+    max_cost_per_task_usd: float
+    prompts: tuple[Prompt, ...]
+    llms: dict[str, tuple[str, ...]]
+    period: str
+    repeats: int
+    journal: Path
+    #: Optional task_post fields sent with every task (web_search, ...).
+    options: dict[str, t.Any]
+
+
+def load(path: Path) -> PromptSet:
+    """Read and check a prompts file.
+
+    Raises:
+        InvalidPromptsError: every problem found, one line each.
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InvalidPromptsError(path, [f"cannot read it ({exc.strerror})"]) from None
+    except yaml.YAMLError as exc:
+        raise InvalidPromptsError(path, [_yaml_problem(exc)]) from None
+    if not isinstance(raw, dict):
+        raise InvalidPromptsError(path, ["expected a mapping of settings"])
+    checker = _Checker(raw)
+    prompt_set = checker.prompt_set(path)
+    if checker.problems:
+        raise InvalidPromptsError(path, checker.problems)
+    return prompt_set
+
+
+class _Checker:
+    """Collect every problem of a prompts file, not just the first."""
+
+    def __init__(self, raw: dict[str, t.Any]) -> None:
+        self.raw = raw
+        self.problems: list[str] = []
+
+    def prompt_set(self, path: Path) -> PromptSet:
+        self.problems += [
+            f"unknown setting '{key}'" for key in self.raw if key not in FIELDS
+        ]
+        name = self.raw.get("name", "default")
+        if not isinstance(name, str) or not KEY.match(name):
+            self.problems.append("name must be 1-64 letters, digits, '.', '_' or '-'")
+        journal = self.raw.get("journal", f".dataforseo-prompts/{name}.jsonl")
+        if not isinstance(journal, str) or not journal:
+            self.problems.append("journal must be a file path")
+            journal = "journal.jsonl"
+        return PromptSet(
+            name=str(name),
+            budget_usd=self.money("budget_usd", required=True),
+            max_cost_per_task_usd=self.money(
+                "max_cost_per_task_usd", default=WORST_CASE_USD
+            ),
+            prompts=self.prompts(),
+            llms=self.llms(),
+            period=self.choice("period", PERIODS, "day"),
+            repeats=self.integer("repeats", 1, 1, 100),
+            journal=path.parent / journal,
+            options=self.options(),
+        )
+
+    def money(self, key: str, *, required: bool = False, default: float = 0) -> float:
+        value = self.raw.get(key)
+        if value is None:
+            if required:
+                self.problems.append(
+                    f"{key} is missing: set the most one run may spend"
+                )
+            return default
+        if not _is_number(value) or value <= 0:
+            self.problems.append(f"{key} must be a positive number of US dollars")
+            return default
+        return float(value)
+
+    def integer(self, key: str, default: int, low: int, high: int) -> int:
+        value = self.raw.get(key, default)
+        if type(value) is not int or not low <= value <= high:
+            self.problems.append(f"{key} must be a whole number from {low} to {high}")
+            return default
+        return value
+
+    def choice(self, key: str, allowed: tuple[str, ...], default: str) -> str:
+        value = self.raw.get(key, default)
+        if value not in allowed:
+            self.problems.append(f"{key} must be one of {', '.join(allowed)}")
+            return default
+        return value
+
+    def prompts(self) -> tuple[Prompt, ...]:
+        items = self.raw.get("prompts")
+        if not isinstance(items, list) or not items:
+            self.problems.append("prompts is missing: list at least one prompt")
+            return ()
+        found: list[Prompt] = []
+        keys: set[str] = set()
+        for index, item in enumerate(items, start=1):
+            prompt = self.prompt(index, item)
+            if prompt is None:
+                continue
+            if prompt.key in keys:
+                self.problems.append(
+                    f"prompt {index}: tag '{prompt.key}' is used twice "
+                    "(each prompt needs its own tag)"
+                )
+            keys.add(prompt.key)
+            found.append(prompt)
+        return tuple(found)
+
+    def prompt(self, index: int, item: object) -> Prompt | None:
+        tag = None
+        if isinstance(item, dict):
+            unknown = set(item) - {"text", "tag"}
+            if unknown:
+                self.problems.append(
+                    f"prompt {index}: unknown key(s) {', '.join(sorted(unknown))}"
+                )
+            text, tag = item.get("text"), item.get("tag")
+        else:
+            text = item
+        if not isinstance(text, str) or not text.strip():
+            self.problems.append(f"prompt {index}: the text is missing or not text")
+            return None
+        if len(text) > MAX_TEXT:
+            self.problems.append(
+                f"prompt {index}: {len(text)} characters, over the API's {MAX_TEXT}"
+            )
+        if tag is None:
+            return Prompt(_digest(text), text)
+        if not isinstance(tag, str) or not KEY.match(tag):
+            self.problems.append(
+                f"prompt {index}: tag must be 1-64 letters, digits, '.', '_' or '-'"
+            )
+            return None
+        return Prompt(tag, text)
+
+    def llms(self) -> dict[str, tuple[str, ...]]:
+        value = self.raw.get("llms")
+        if not isinstance(value, dict) or not value:
+            self.problems.append(
+                f"llms is missing: map an LLM ({', '.join(LLMS)}) to its models"
+            )
+            return {}
+        found: dict[str, tuple[str, ...]] = {}
+        for llm, listed in value.items():
+            models = [listed] if isinstance(listed, str) else listed
+            if llm not in LLMS:
+                self.problems.append(
+                    f"llms: unknown llm '{llm}' (expected one of {', '.join(LLMS)})"
+                )
+                continue
+            if (
+                not isinstance(models, list)
+                or not models
+                or not all(isinstance(m, str) and KEY.match(m) for m in models)
+            ):
+                self.problems.append(f"llms: {llm} needs a list of model names")
+                continue
+            found[llm] = tuple(dict.fromkeys(models))
+        return found
+
+    def options(self) -> dict[str, t.Any]:
+        options: dict[str, t.Any] = {}
+        web_search = self.raw.get("web_search", False)
+        if not isinstance(web_search, bool):
+            self.problems.append("web_search must be true or false")
+        elif web_search:
+            options["web_search"] = True
+        system = self.raw.get("system_message")
+        if system is not None:
+            if not isinstance(system, str) or not system.strip():
+                self.problems.append("system_message must be text")
+            elif len(system) > MAX_TEXT:
+                self.problems.append(
+                    f"system_message: {len(system)} characters, over the API's "
+                    f"{MAX_TEXT}"
+                )
+            else:
+                options["system_message"] = system
+        if "max_output_tokens" in self.raw:
+            options["max_output_tokens"] = self.integer("max_output_tokens", 0, 1, 4096)
+        for key, high in (("temperature", 2), ("top_p", 1)):
+            value = self.raw.get(key)
+            if value is None:
+                continue
+            if not _is_number(value) or not 0 <= value <= high:
+                self.problems.append(f"{key} must be a number from 0 to {high}")
+            else:
+                options[key] = value
+        return options
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """Say where the YAML breaks, and how to mend the usual case."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}" if mark else ""
+    problem = getattr(exc, "problem", None) or "unreadable"
+    hint = ""
+    if "'?'" in problem:
+        hint = ' (quote text with "?" inside {...}: {text: "Why?", tag: why})'
+    return f"not valid YAML{where}: {problem}{hint}"
+
+
+def _is_number(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+def _digest(text: str) -> str:
+    """A stable key for an untagged prompt: a hash of its text."""
+    return "p-" + hashlib.sha256(text.encode()).hexdigest()[:12]
