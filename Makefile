@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo report test lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,9 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: emulator + `meltano run tap-dataforseo-gemini target-duckdb`, then a summary
+## demo: emulator + `meltano run tap-dataforseo-gemini target-duckdb dbt-duckdb:run`,
+## then a summary and output/report.html
 demo: $(STAMP)
 	$(BIN)/python -m demo
+
+## report: output/report.html from the GEO marts in the warehouse (WAREHOUSE=path)
+WAREHOUSE ?= output/warehouse.duckdb
+report: $(STAMP)
+	$(BIN)/python -m report --warehouse $(WAREHOUSE) --output output/report.html
 
 ## test: ruff and the whole pytest suite (warnings are errors)
 test: $(STAMP)
@@ -35,4 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench --quick
 
 clean:
-	rm -rf $(VENV) .meltano output plugins .pytest_cache .ruff_cache
+	rm -rf $(VENV) .meltano output plugins .pytest_cache .ruff_cache transform/target transform/logs

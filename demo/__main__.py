@@ -3,9 +3,10 @@
 Steps: start the DataForSEO emulator on a free port, install the plugins,
 delete the previous ``output/warehouse.duckdb`` and prompt journal, run
 ``meltano run --full-refresh dataforseo-prompts:post tap-dataforseo-gemini
-target-duckdb`` (post ``demo/prompts.yml``, then collect), stop the emulator,
-then print what DuckDB holds. Meltano's output goes to
-``output/meltano.log``; on failure its tail is printed, then one line.
+target-duckdb dbt-duckdb:run`` (post ``demo/prompts.yml``, collect, then dbt
+builds the GEO marts of transform/ in the same file), stop the emulator, print
+what DuckDB holds and write the report (``output/report.html``). Meltano's output
+goes to ``output/meltano.log``; on failure its tail is printed, then one line.
 
 ``--full-refresh``: every demo starts a new emulator (new task ids, new clock) and
 an empty warehouse, so the state a previous demo saved describes neither.
@@ -21,6 +22,8 @@ from pathlib import Path
 from demo import emulator, pipeline
 from demo.errors import DemoError
 from demo.summary import summarize
+from report.__main__ import write as write_report
+from report.data import ReportError
 from tap_dataforseo_gemini.prompts import plan, prompt_set
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +31,7 @@ OUTPUT = ROOT / "output"
 #: Where meltano.yml points target-duckdb (set again as TARGET_DUCKDB_FILEPATH).
 WAREHOUSE = OUTPUT / "warehouse.duckdb"
 LOG = OUTPUT / "meltano.log"
+REPORT = OUTPUT / "report.html"
 #: The prompt set the demo posts before collecting.
 PROMPTS = ROOT / "demo" / "prompts.yml"
 
@@ -51,11 +55,11 @@ def demo() -> None:
         env = pipeline.environment(
             api.url, emulator.LOGIN, emulator.PASSWORD, WAREHOUSE, PROMPTS
         )
-        print("meltano install (extractor, loader, utility) ...", flush=True)
+        print("meltano install (extractor, loader, utility, dbt) ...", flush=True)
         pipeline.install(ROOT, LOG, env)
         print(
             f"meltano run --full-refresh dataforseo-prompts:post (posts {posting} "
-            "tasks) tap-dataforseo-gemini target-duckdb ...",
+            "tasks) tap-dataforseo-gemini target-duckdb dbt-duckdb:run ...",
             flush=True,
         )
         pipeline.run(ROOT, LOG, env)
@@ -68,6 +72,11 @@ def demo() -> None:
         f"(Meltano's output: {LOG.relative_to(ROOT)})\n"
     )
     print("\n".join(summary.lines()))
+    try:
+        report = write_report(WAREHOUSE, REPORT)
+    except ReportError as exc:
+        raise DemoError(str(exc)) from None
+    print(f"\nReport: {report.relative_to(ROOT)} (open it in a browser; works offline)")
 
 
 def main() -> int:

@@ -16,7 +16,8 @@ LOGIN = "demo"
 PASSWORD = "demo-password"
 TASKS = 200
 ARGS = (
-    "--port", "0", "--seed", "7", "--tasks", str(TASKS), "--latency", "0.02",
+    "--port", "0", "--seed", "7", "--tasks", str(TASKS), "--days", "3",
+    "--latency", "0.02",
     "--login", LOGIN, "--password", PASSWORD,
 )  # fmt: skip
 

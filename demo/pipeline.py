@@ -1,4 +1,4 @@
-"""Meltano steps of the demo: install the two plugins, run the pipeline."""
+"""Meltano steps of the demo: install the plugins, post, run the pipeline and dbt."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ EXTRACTOR = "tap-dataforseo-gemini"
 LOADER = "target-duckdb"
 #: Posts the demo's prompt set before the extractor collects.
 UTILITY = "dataforseo-prompts"
+#: dbt builds the GEO marts (transform/) in the same DuckDB file.
+TRANSFORMER = "dbt-duckdb"
 #: Settings of the calling shell that would change what the demo does.
-FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_", "DATAFORSEO_PROMPTS_")
+FOREIGN_PREFIXES = ("TAP_DATAFORSEO_", "TARGET_DUCKDB_", "DATAFORSEO_PROMPTS_", "DBT_")
 #: Lines of Meltano's output shown when a step fails (all of it is in the log).
 TAIL_LINES = 60
 
@@ -33,6 +35,7 @@ def environment(
         "TAP_DATAFORSEO_GEMINI_PASSWORD": password,
         "TAP_DATAFORSEO_GEMINI_API_URL": url,
         "TARGET_DUCKDB_FILEPATH": str(warehouse),
+        "DBT_DUCKDB_PATH": str(warehouse),
         "DATAFORSEO_PROMPTS_PROMPTS_FILE": str(prompts),
     }
 
@@ -71,11 +74,19 @@ def meltano(root: Path, log: Path, env: dict[str, str], *args: str) -> None:
 
 def install(root: Path, log: Path, env: dict[str, str]) -> None:
     """Install the plugins (quick when they are up to date)."""
-    meltano(root, log, env, "install", EXTRACTOR, LOADER, UTILITY)
+    meltano(root, log, env, "install", EXTRACTOR, LOADER, UTILITY, TRANSFORMER)
 
 
 def run(root: Path, log: Path, env: dict[str, str]) -> None:
-    """Post the prompt set, then extract into DuckDB, ignoring earlier demos' state."""
+    """Post the prompts, extract (ignoring earlier demos' state), build the marts."""
     meltano(
-        root, log, env, "run", "--full-refresh", f"{UTILITY}:post", EXTRACTOR, LOADER
+        root,
+        log,
+        env,
+        "run",
+        "--full-refresh",
+        f"{UTILITY}:post",
+        EXTRACTOR,
+        LOADER,
+        f"{TRANSFORMER}:run",
     )

@@ -13,7 +13,8 @@ if t.TYPE_CHECKING:
     from pathlib import Path
 
 SCHEMA = "dataforseo"
-BRANDS = ("Acme", "Globex", "Initech", "Umbrella")
+#: Where dbt builds the GEO marts (the dbt-duckdb transformer's schema).
+MARTS = "geo"
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,8 @@ class Summary:
     money_spent: float
     cost: float
     domains: list[tuple[str, int]]
-    #: Brand, and how many responses mention it.
-    voice: list[tuple[str, int]]
+    #: Brand, answers mentioning it, all answers (geo_brand_visibility).
+    voice: list[tuple[str, int, int]]
     #: Prompt key (from the dataforseo-prompts tag), and its responses.
     prompts: list[tuple[str, int]]
 
@@ -50,11 +51,10 @@ class Summary:
             *(f"  {name:<{width}} {count:>5}" for name, count in self.prompts),
             "Top 5 cited domains",
             *(f"  {name:<{width}} {count:>5}" for name, count in self.domains),
-            "Share of voice (responses that mention the brand)",
+            "Mention rate (answers that mention the brand, geo.geo_brand_visibility)",
             *(
-                f"  {brand:<10} {count / self.responses:6.1%}  "
-                f"({count} of {self.responses})"
-                for brand, count in self.voice
+                f"  {brand:<12} {count / answers:6.1%}  ({count} of {answers})"
+                for brand, count, answers in self.voice
             ),
         ]
 
@@ -105,18 +105,10 @@ def summarize(warehouse: Path, expected_tasks: int) -> Summary:
             f"select split_part(tag, '/', 3), count(*) from {responses_table} "
             "where tag like 'dfsp/%' group by 1 order by 1"
         ).fetchall()
-        voice = [
-            (
-                brand,
-                _row(
-                    db,
-                    f"select count(*) from {responses_table} "
-                    "where response_text ilike ?",
-                    [f"%{brand}%"],
-                )[0],
-            )
-            for brand in BRANDS
-        ]
+        voice = db.execute(
+            "select brand, sum(answers_mentioning)::bigint, sum(answers)::bigint "
+            f"from {MARTS}.geo_brand_visibility group by brand order by brand"
+        ).fetchall()
     return Summary(
         responses=responses,
         ready_tasks=ready,

@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+from datetime import timedelta
 from types import FrameType
 
 from .payloads import SES
@@ -20,6 +21,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tasks", type=int, default=0, help="done tasks to create")
+    parser.add_argument(
+        "--days", type=int, default=1, help="post the tasks over the last N days"
+    )
     parser.add_argument("--se", default="gemini", choices=SES)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds a request")
     parser.add_argument("--latency-jitter", type=float, default=0.0)
@@ -42,12 +46,37 @@ def _parser() -> argparse.ArgumentParser:
         default=0,
         help="requests at once before 40209 answers (0: no cap)",
     )
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="answer as the vendor's sandbox: dummy task 0000..., id_list 40404",
+    )
+    parser.add_argument(
+        "--clock-offset-minutes",
+        type=float,
+        default=0.0,
+        help="run the API's clock ahead (or, negative, behind) the machine's",
+    )
     return parser
+
+
+def post_over_days(emulator: Emulator, tasks: int, days: int, *, se: str) -> list[str]:
+    """Add ``tasks`` done tasks posted over the last ``days`` days, evenly."""
+    return [
+        task
+        for day in range(days)
+        for task in emulator.add_tasks(
+            len(range(day, tasks, days)), se=se, age=timedelta(days=day)
+        )
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Start the server, add tasks, print the URL line, serve until a signal."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.days < 1:
+        parser.error("--days must be at least 1")
     emulator = Emulator(
         seed=args.seed,
         login=args.login,
@@ -63,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         rate_limit_headers=not args.no_rate_limit_headers,
         max_concurrent=args.max_concurrent,
+        clock_offset=timedelta(minutes=args.clock_offset_minutes),
+        sandbox=args.sandbox,
     )
     stop = threading.Event()
 
@@ -73,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     emulator.start()
     try:
-        ids = emulator.add_tasks(args.tasks, se=args.se)
+        ids = post_over_days(emulator, args.tasks, args.days, se=args.se)
         print(f"emulator listening on {emulator.url} with {len(ids)} tasks", flush=True)
         while not stop.wait(0.2):
             pass

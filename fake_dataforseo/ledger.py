@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .payloads import SES, task_id, task_rng
+from .payloads import API, FUNCTION, SES, task_id, task_rng
 
 STATUSES = ("done", "failed", "queued", "handed")
 
@@ -38,6 +38,13 @@ class Task:
     postback: bool
     collected: bool = False
     listed: bool = False
+    #: The id_list ``url`` of a call that is not this se's task_post (Live, SERP).
+    call_url: str | None = None
+
+    @property
+    def url(self) -> str:
+        """The call as id_list writes it: no host, no leading slash."""
+        return self.call_url or f"v3/{API}/{self.se}/{FUNCTION}/task_post"
 
     @property
     def tag(self) -> str:
@@ -72,15 +79,30 @@ class Ledger:
         done_at: datetime | None,
         *,
         postback: bool,
+        call_url: str | None = None,
     ) -> Task:
-        """Store a new task and index it; done ones become ready unless postback."""
+        """Store a new task and index it; done ones become ready unless postback.
+
+        With ``call_url``, the entry is another call of the account (a Live call,
+        another API's task): in id_list only.
+        """
         seq = self._seq
         self._seq += 1
         rng = task_rng(self.seed, seq, "id")
         new_id = task_id(rng)
         while new_id in self.tasks:
             new_id = task_id(rng)
-        task = Task(seq, new_id, se, params, posted_at, status, done_at, postback)
+        task = Task(
+            seq,
+            new_id,
+            se,
+            params,
+            posted_at,
+            status,
+            done_at,
+            postback,
+            call_url=call_url,
+        )
         self.tasks[new_id] = task
         bisect.insort(self._posted, (posted_at, seq, new_id))
         if status == "done":
@@ -121,23 +143,26 @@ class Ledger:
     def posted_between(
         self, start: datetime, end: datetime, offset: int, limit: int, *, desc: bool
     ) -> list[Task]:
-        """One page of the tasks posted in [start, end], by posting time."""
+        """One page of the tasks posted in [start, end], by execution time.
+
+        Running tasks (no execution time yet) come last, by posting time.
+        """
         lo = bisect.bisect_left(self._posted, start, key=lambda key: key[0])
         hi = bisect.bisect_right(self._posted, end, key=lambda key: key[0])
+        tasks = sorted(
+            (self.tasks[tid] for _, _, tid in self._posted[lo:hi]), key=_execution
+        )
         if desc:
-            top = hi - offset
-            keys = self._posted[max(lo, top - limit) : max(lo, top)][::-1]
-        else:
-            keys = self._posted[lo + offset : min(hi, lo + offset + limit)]
-        return [self.tasks[tid] for _, _, tid in keys]
+            tasks.reverse()
+        return tasks[offset : offset + limit]
 
     def in_posting_order(self, se: str) -> list[Task]:
-        """All tasks of one se, by posting time then creation order."""
+        """All tasks of one se, by posting time then creation order (no other calls)."""
         tasks = (self.tasks[tid] for _, _, tid in self._posted)
-        return [task for task in tasks if task.se == se]
+        return [task for task in tasks if task.se == se and not task.call_url]
 
     def _list(self, task: Task) -> None:
-        if task.postback or task.collected or task.done_at is None:
+        if task.postback or task.collected or task.done_at is None or task.call_url:
             return
         bisect.insort(self._ready[task.se], (task.done_at, task.seq, task.id))
         task.listed = True
@@ -157,3 +182,9 @@ class Ledger:
                 keep.append(key)
         self._ready[se] = keep
         self._dead[se] = 0
+
+
+def _execution(task: Task) -> tuple[bool, datetime, datetime, int]:
+    """Sort key of id_list: execution time, running tasks last."""
+    running = task.done_at is None
+    return running, task.done_at or task.posted_at, task.posted_at, task.seq

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
+import zlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,7 +52,9 @@ DEFAULT_MODEL = {
 }
 _VERSIONS = {model[0]: model[1] for models in MODELS.values() for model in models}
 
-BRANDS = ("Acme", "Globex", "Initech", "Umbrella")
+BRANDS = ("Acme", "Globex", "Initech", "Umbrella", "Ünïcødé Café")
+#: Other ways answers write a brand (the name itself is one of them).
+SPELLINGS = {"Ünïcødé Café": ("Ünïcødé Café", "ÜNÏCØDÉ CAFÉ", "Unicode Cafe")}
 
 #: (title, direct_url host, path template); {brand} is filled in per annotation.
 _SOURCES = (
@@ -61,6 +64,7 @@ _SOURCES = (
     ("reddit.com", "www.reddit.com", "/r/smallbusiness/comments/{token}/{slug}/"),
     ("initech.io", "www.initech.io", "/customers/{slug}"),
     ("umbrella-corp.net", "www.umbrella-corp.net", "/reviews/{slug}"),
+    ("unicode-cafe.com", "www.unicode-cafe.com", "/menu/{slug}"),
 )
 
 #: (prompt, category): the category is woven into the answer text.
@@ -98,13 +102,14 @@ _CLOSINGS = (
     "Overall, the right choice depends on your budget and how much setup you accept.",
     "Try the free tiers first: most vendors offer a 14-day trial.",
     "If in doubt, start with {brand}; switching later is straightforward.",
+    "Shops around Acmeville tend to pick whatever has the longest free trial.",
 )
 _FILLER = (
-    "Further notes: Acme customers praise onboarding and documentation. "
-    "Globex users mention strong reporting and granular permissions. "
-    "Initech keeps pricing simple and support responsive. "
-    "Umbrella focuses on security audits and compliance certifications. "
-    "Reviews on community forums are mixed but mostly positive for all four. "
+    "Further notes: customers praise onboarding and documentation. "
+    "Users mention strong reporting and granular permissions. "
+    "Simple pricing and responsive support matter to most teams. "
+    "Larger companies focus on security audits and compliance certifications. "
+    "Reviews on community forums are mixed but mostly positive overall. "
 )
 
 _FILLER_STARTS = tuple(
@@ -274,9 +279,10 @@ def dumps(value: Any) -> bytes:
 def _annotation(rng: random.Random, text: str, start: int, end: int) -> dict[str, Any]:
     title, host, path = rng.choice(_SOURCES)
     brand = rng.choice(BRANDS)
-    slug = f"{brand.lower()}-{rng.choice(('review', 'pricing', 'comparison'))}"
+    slug = f"{_slug(brand)}-{rng.choice(('review', 'pricing', 'comparison'))}"
     token = f"{rng.getrandbits(24):06x}"
-    direct = f"https://{host}{path.format(brand=brand, slug=slug, token=token)}"
+    title_ = brand.replace(" ", "_")  # as Wikipedia writes page names
+    direct = f"https://{host}{path.format(brand=title_, slug=slug, token=token)}"
     redirect = f"{rng.getrandbits(256):064x}"
     return {
         "title": title,
@@ -289,12 +295,23 @@ def _annotation(rng: random.Random, text: str, start: int, end: int) -> dict[str
     }
 
 
+def _slug(brand: str) -> str:
+    """URL slug from the ASCII spelling ("Ünïcødé Café" -> "unicode-cafe")."""
+    ascii_ = next((s for s in SPELLINGS.get(brand, ()) if s.isascii()), brand)
+    return "-".join(ascii_.lower().split())
+
+
+def _brand_order(rng: random.Random, model: str) -> list[str]:
+    """Shuffle the brands, each model favouring some (a weighted random order)."""
+    weight = {b: 1 + zlib.crc32(f"{model}/{b}".encode()) % 5 for b in BRANDS}
+    return sorted(BRANDS, key=lambda brand: -(rng.random() ** (1 / weight[brand])))
+
+
 def _message_text(
-    rng: random.Random, category: str, web_search: bool
+    rng: random.Random, category: str, web_search: bool, model: str
 ) -> tuple[str, list[dict[str, Any]] | None]:
     """Write one markdown message and its annotations (None without web search)."""
-    brands = list(BRANDS)
-    rng.shuffle(brands)
+    brands = [rng.choice(SPELLINGS.get(b, (b,))) for b in _brand_order(rng, model)]
     parts = [
         f"## {rng.choice(_HEADINGS)}\n\n",
         f"When people ask about {category}, **{brands[0]}** and **{brands[1]}** "
@@ -334,8 +351,9 @@ def _result(
         )
         section = {"type": "summary_text", "text": summary}
         items.append({"type": "reasoning", "sections": [section]})
+    model = str(params.get("model_name", DEFAULT_MODEL[se]))
     for _ in range(1 if rng.random() < 0.7 else 2):
-        text, annotations = _message_text(rng, category, web_search)
+        text, annotations = _message_text(rng, category, web_search, model)
         section = {"type": "text", "text": text, "annotations": annotations}
         items.append({"type": "message", "sections": [section]})
     input_tokens = len(prompt) // 4 + rng.randint(8, 400)
@@ -347,7 +365,6 @@ def _result(
         b1, b2, b3 = rng.sample(BRANDS, 3)
         queries = [f"{b1} vs {b2} {category}", f"best {category} 2025", f"{b3} reviews"]
         fan_out = queries[: rng.randint(1, 3)]
-    model = str(params.get("model_name", DEFAULT_MODEL[se]))
     return {
         "model_name": _VERSIONS.get(model, model),
         "input_tokens": input_tokens,

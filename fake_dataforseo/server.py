@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import email.utils
 import gzip
 import heapq
 import hmac
@@ -17,11 +18,12 @@ import threading
 import time
 import traceback
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, NamedTuple, Self
+from urllib.parse import unquote
 
 from . import payloads as p
 from .faults import Fault
@@ -29,6 +31,11 @@ from .ledger import STATUS_ANSWERS, STATUSES, Ledger, Task
 
 READY_WINDOW = timedelta(days=3)
 STORAGE_WINDOW = timedelta(days=30)
+#: id_list refuses a datetime_from older than this (without metadata).
+ID_LIST_WINDOW = timedelta(days=180)
+#: The task id the sandbox answers task_get with, whatever id is asked for.
+SANDBOX_TASK_ID = "00000000-0000-0000-0000-000000000000"
+MSG_NO_DATA = "No Prepared Data Found. Please Contact Our Support Team."
 READY_PAGE = 1000
 MAX_POST_TASKS = 100
 MAX_TAG = 255
@@ -70,13 +77,14 @@ _FAULT_ENVELOPES: dict[Fault, tuple[int, int, str, list[Any] | None]] = {
     ),
     Fault.TOO_MANY_IN_FLIGHT_40209: (200, 40209, MSG_TOO_MANY_IN_FLIGHT, []),
     Fault.NOT_IMPLEMENTED_50100: (200, 50100, "Not Implemented.", []),
+    Fault.INVALID_PATH_40402: (200, 40402, "Invalid Path.", []),
+    Fault.NO_DATA_40404: (200, 40404, MSG_NO_DATA, []),
     Fault.WRONG_SHAPE: (200, 20000, "Ok.", None),
 }
+#: id_list ``status`` of each task state: its status code, as a string.
 _ID_LIST_STATUS = {
-    "done": "Ok.",
-    "failed": STATUS_ANSWERS["failed"][1],
-    "queued": STATUS_ANSWERS["queued"][1],
-    "handed": STATUS_ANSWERS["handed"][1],
+    "done": "20000",
+    **{state: str(answer[0]) for state, answer in STATUS_ANSWERS.items()},
 }
 
 
@@ -118,11 +126,19 @@ class Emulator:
         rate_window_seconds: float = 60.0,
         id_list_enabled: bool = True,
         port: int = 0,
+        clock_offset: timedelta = timedelta(0),
+        sandbox: bool = False,
         *,
         rate_limit_headers: bool = True,
         max_concurrent: int = 0,
     ) -> None:
-        """Configure the emulator; `start()` opens the socket on 127.0.0.1."""
+        """Configure the emulator; `start()` opens the socket on 127.0.0.1.
+
+        `clock_offset` sets the virtual clock ahead of (or behind) the real one;
+        answers carry it in their `Date` header. `sandbox` answers as the vendor's
+        sandbox: dummy data for task id 0000…, other ids answered with that one,
+        id_list 40404.
+        """
         self.seed = seed
         self.login = login
         self.password = password
@@ -140,6 +156,7 @@ class Emulator:
         self.max_concurrent = max_concurrent
         #: The Retry-After header of Fault.HTTP_429: seconds or an HTTP date.
         self.retry_after = "1"
+        self.sandbox = sandbox
         #: Status of tasks created by HTTP task_post: done, queued, handed, failed.
         self.post_status = "done"
         #: Seconds a task posted "done" waits in the queue (40602) before it is done.
@@ -152,6 +169,11 @@ class Emulator:
         self.charged = 0.0
         #: How long Fault.SLOW waits before the normal answer.
         self.slow_seconds = 5.0
+        #: Fault.DRIP's pause between two bytes.
+        self.drip_seconds = 0.1
+        #: Fault.HUGE's body size, and how many of its bytes went out.
+        self.huge_bytes = 100 * 1024 * 1024
+        self.huge_bytes_sent = 0
         #: Memory budget of the task_get answer cache (raw plus gzip bytes).
         self.cache_bytes = 64 * 1024 * 1024
         #: Tracebacks of unexpected errors while handling requests (should stay []).
@@ -159,7 +181,8 @@ class Emulator:
         self._port = port
         self._lock = threading.Lock()
         self._ledger = Ledger(seed)
-        self._offset = timedelta(0)
+        self._offset = clock_offset
+        self._answers: dict[str, bytes] = {}
         self._faults: list[list[Any]] = []
         self._windows: dict[str, deque[float]] = {
             "all": deque(),
@@ -287,6 +310,36 @@ class Emulator:
                 task = self._task(tid)
                 if task.status in ("queued", "handed"):
                     self._ledger.mark_done(task, max(now, task.posted_at))
+
+    def add_calls(
+        self, n: int, url: str, *, age: timedelta = timedelta(0)
+    ) -> list[str]:
+        """Record `n` other calls of the account in id_list, e.g. Live calls.
+
+        `url` as id_list writes it (`v3/ai_optimization/gemini/llm_responses/live`);
+        they never reach tasks_ready and task_get does not find them.
+        """
+        with self._lock:
+            now = self._now_s()
+            posted_at = (now - age).replace(microsecond=0)
+            return [
+                self._ledger.create(
+                    p.SES[0],
+                    {},
+                    posted_at,
+                    "done",
+                    posted_at,
+                    postback=False,
+                    call_url=url,
+                ).id
+                for _ in range(n)
+            ]
+
+    def set_answer(self, tid: str, body: dict[str, Any]) -> None:
+        """Answer task_get for a done task with `body` (e.g. an unreadable one)."""
+        with self._lock:
+            self._task(tid)
+            self._answers[tid] = p.dumps(body)
 
     def collect_by_other_client(self, ids: Iterable[str]) -> None:
         """Collect done tasks as another client's task_get would."""
@@ -430,28 +483,46 @@ class Emulator:
         fault = self._take_fault(handler.path)
         if crowded and fault is None:
             fault = Fault.TOO_MANY_IN_FLIGHT_40209
-        delay = self.latency
-        if self.latency_jitter > 0:
-            delay += self._jitter.uniform(0.0, self.latency_jitter)
-        if delay > 0:
-            time.sleep(delay)
+        self._delay()
         if fault is Fault.SLOW:
             time.sleep(self.slow_seconds)
             fault = None
         if fault is Fault.DROP_CONNECTION:
             handler.close_connection = True
             return None
-        if fault in {None, Fault.LOST_ANSWER, Fault.MALFORMED_RATE_HEADERS}:
-            reply = self._dispatch(handler, method, path, body, start)
-        else:
+        if fault is Fault.HUGE:
+            self.huge_bytes_sent = 0
+            _send_huge(handler, self.huge_bytes, self._count_huge)
+            return 200
+        if fault is Fault.ECHO_HEADERS:
+            reply = self._echo_headers(handler, path)
+        elif fault not in (
+            None,
+            Fault.DRIP,
+            Fault.LOST_ANSWER,
+            Fault.MALFORMED_RATE_HEADERS,
+        ):
             reply = self._fault_reply(fault, path)
+        else:
+            reply = self._dispatch(handler, method, path, body, start)
         if fault is Fault.LOST_ANSWER:
             handler.close_connection = True
             return None
         if fault is Fault.MALFORMED_RATE_HEADERS:
             reply = reply._replace(limit="\u00b2", remaining="\u00b2")
-        _send(handler, reply, rate_limit_headers=self.rate_limit_headers)
+        if fault is Fault.DRIP:
+            _drip(handler, reply, self.drip_seconds)
+        else:
+            _send(handler, reply, rate_limit_headers=self.rate_limit_headers)
         return reply.status_code
+
+    def _delay(self) -> None:
+        """Sleep the configured latency, plus its jitter."""
+        delay = self.latency
+        if self.latency_jitter > 0:
+            delay += self._jitter.uniform(0.0, self.latency_jitter)
+        if delay > 0:
+            time.sleep(delay)
 
     def _take_fault(self, path: str) -> Fault | None:
         with self._lock:
@@ -532,9 +603,13 @@ class Emulator:
         if not admitted:
             payload = p.envelope(40202, MSG_RATE_LIMIT, [], elapsed=_since(start))
             return _Reply(200, p.dumps(payload), 40202, limit, remaining)
+        if name == "task_get" and self.sandbox:
+            return self._sandbox_task_get(se, start, limit, remaining)
         if name == "task_get":
             return self._task_get(se, arg, start, limit, remaining)
-        if name == "tasks_ready":
+        if name == "tasks_ready" and self.sandbox:
+            payload = self._sandbox_tasks_ready(se, start)
+        elif name == "tasks_ready":
             payload = self._tasks_ready(se, start)
         elif name == "task_post":
             payload = self._task_post(se, body, start)
@@ -570,16 +645,66 @@ class Emulator:
         )
         return p.envelope(20000, "Ok.", [task_obj], elapsed=_since(start))
 
+    def _sandbox_tasks_ready(self, se: str, start: float) -> dict[str, Any]:
+        """The sandbox's listing: its one dummy task, never collected."""
+        now = self._now_s()
+        item = {
+            "id": SANDBOX_TASK_ID,
+            "se": se,
+            "function": p.FUNCTION,
+            "date_posted": p.fmt_dt(now),
+            "tag": "",
+            "endpoint": f"/v3/{p.API}/{se}/{p.FUNCTION}/task_get/{SANDBOX_TASK_ID}",
+        }
+        task_obj = p.task_object(
+            p.request_id(now),
+            20000,
+            "Ok.",
+            path=["v3", p.API, se, p.FUNCTION, "tasks_ready"],
+            data={**_BASE, "se": se},
+            result=[item],
+            elapsed=_since(start),
+        )
+        return p.envelope(20000, "Ok.", [task_obj], elapsed=_since(start))
+
+    def _sandbox_task_get(
+        self, se: str, start: float, limit: int, remaining: int
+    ) -> _Reply:
+        """Dummy data under the sandbox's task id, whatever id was asked for."""
+        params = p.make_params(
+            p.task_rng(self.seed, 0, "params"),
+            se,
+            web_search=True,
+            tag="",
+            postback=False,
+        )
+        raw = p.render_task_get(
+            seed=self.seed,
+            seq=0,
+            task_id_=SANDBOX_TASK_ID,
+            se=se,
+            params=params,
+            done_at=self._now_s(),
+            answer_bytes=self.answer_bytes,
+        )
+        return _Reply(200, raw, 20000, limit, remaining)
+
     def _task_get(
         self, se: str, tid: str, start: float, limit: int, remaining: int
     ) -> _Reply:
         key = (tid, self.answer_bytes)
         entry: list[bytes | None] | None = None
         snapshot: tuple[int, dict[str, Any], datetime | None] | None = None
+        answer: bytes | None = None
         with self._lock:
             now = self.now()
             task = self._ledger.tasks.get(tid)
-            if task is None or task.se != se or now - task.posted_at > STORAGE_WINDOW:
+            if (
+                task is None
+                or task.se != se
+                or task.call_url
+                or now - task.posted_at > STORAGE_WINDOW
+            ):
                 code, message, data = 40400, "Task Not Found.", {**_BASE, "se": se}
             elif task.status != "done":
                 code, message = STATUS_ANSWERS[task.status]
@@ -592,6 +717,9 @@ class Emulator:
                 if entry is not None:
                     self._cache.move_to_end(key)
                 snapshot = (task.seq, task.params, task.done_at)
+                answer = self._answers.get(tid)
+        if code == 20000 and answer is not None:
+            return _Reply(200, answer, 20000, limit, remaining)
         if code != 20000:
             task_obj = p.task_object(
                 tid,
@@ -740,7 +868,19 @@ class Emulator:
                 data = {"api": p.API, "function": "id_list"}
                 if isinstance(item, dict):
                     data.update(item)
-                query = _id_list_query(item)
+                if self.sandbox:
+                    out.append(
+                        p.task_object(
+                            p.request_id(now),
+                            40404,
+                            MSG_NO_DATA,
+                            path=path,
+                            data=data,
+                            result=None,
+                        )
+                    )
+                    continue
+                query = _id_list_query(item, now)
                 if isinstance(query, str):
                     out.append(
                         p.task_object(
@@ -776,16 +916,24 @@ class Emulator:
         fresh = now - task.posted_at <= STORAGE_WINDOW
         return {
             "id": task.id,
-            "url": f"https://api.dataforseo.com/v3/{p.API}/{task.se}/"
-            f"{p.FUNCTION}/task_post",
+            "url": task.url,
             "datetime_posted": p.fmt_dt(task.posted_at),
             "datetime_done": p.fmt_dt(task.done_at) if task.done_at else None,
             "status": _ID_LIST_STATUS[task.status],
             "cost": 0 if task.status == "failed" else p.TASK_COST,
             "metadata": p.task_data(task.se, task.params)
-            if metadata and fresh
+            if metadata and fresh and not task.call_url
             else None,
         }
+
+    def _count_huge(self, sent: int) -> None:
+        self.huge_bytes_sent += sent
+
+    def _echo_headers(self, handler: _Handler, path: str) -> _Reply:
+        limit, remaining = self._peek(_kind_of(path))
+        headers = "; ".join(f"{k}: {v}" for k, v in handler.headers.items())
+        payload = p.envelope(40000, f"Bad Request. Headers: {headers}", None)
+        return _Reply(200, p.dumps(payload), 40000, limit, remaining)
 
     def _fault_reply(self, fault: Fault, path: str) -> _Reply:
         limit, remaining = self._peek(_kind_of(path))
@@ -805,6 +953,13 @@ class Emulator:
                 content_type="text/plain",
                 headers=(("Retry-After", self.retry_after),),
             )
+        if fault is Fault.TASK_50000:
+            tid = path.rstrip("/").rsplit("/", 1)[-1]
+            task = p.task_object(
+                tid, 50000, "Internal Error.", path=[], data={}, result=None
+            )
+            payload = p.envelope(20000, "Ok.", [task])
+            return _Reply(200, p.dumps(payload), 20000, limit, remaining)
         if fault is Fault.MALFORMED_JSON:
             task = p.task_object(
                 p.request_id(self.now()), 20000, "Ok.", path=[], data={}, result=[]
@@ -836,6 +991,10 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         """Return the Server header value."""
         return self.server_version
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header: the emulator's virtual clock, not the machine's."""
+        return email.utils.format_datetime(self.server.emulator.now(), usegmt=True)
 
     def handle_expect_100(self) -> bool:
         """Send "100 Continue" at once despite the buffered writer."""
@@ -922,7 +1081,7 @@ def _route(  # noqa: PLR0911 - one return per endpoint
         return None
     se, op, rest = parts[2], parts[4], parts[5:]
     if op == "task_get" and method == "GET" and len(rest) == 1 and rest[0]:
-        return "task_get", se, rest[0]
+        return "task_get", se, unquote(rest[0])
     if rest:
         return None
     if (op, method) in {("tasks_ready", "GET"), ("models", "GET")}:
@@ -986,6 +1145,42 @@ def _send(handler: _Handler, reply: _Reply, *, rate_limit_headers: bool) -> None
         handler.close_connection = True
 
 
+def _drip(handler: _Handler, reply: _Reply, pause: float) -> None:
+    """Write an answer (never gzipped) one byte at a time, pausing between bytes."""
+    try:
+        handler.send_response(reply.http_status)
+        handler.send_header("Content-Type", reply.content_type)
+        handler.send_header("Content-Length", str(len(reply.body)))
+        handler.end_headers()
+        handler.wfile.flush()
+        for index in range(len(reply.body)):
+            handler.wfile.write(reply.body[index : index + 1])
+            handler.wfile.flush()
+            time.sleep(pause)
+    except OSError:
+        handler.close_connection = True
+
+
+def _send_huge(handler: _Handler, size: int, count: Callable[[int], None]) -> None:
+    """Send a chunked body of `size` bytes of whitespace, counting each chunk sent."""
+    chunk = b" " * (1 << 16)
+    sent = 0
+    try:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+        while sent < size:
+            part = chunk[: size - sent]
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            sent += len(part)
+            count(len(part))
+        handler.wfile.write(b"0\r\n\r\n")
+        handler.wfile.flush()
+    except OSError:
+        handler.close_connection = True
+
+
 def _json_list(body: bytes) -> list[Any] | None:
     try:
         value = json.loads(body)
@@ -1013,16 +1208,22 @@ def _invalid_post_field(se: str, item: Any) -> str | None:
 
 
 def _id_list_query(  # noqa: PLR0911 - one return per invalid field
-    item: Any,
+    item: Any, now: datetime
 ) -> str | tuple[datetime, datetime, int, int, bool, bool]:
-    """Validate an id_list item: the bad field's name, or the parsed query."""
+    """Validate an id_list item: the bad field's name, or the parsed query.
+
+    `datetime_to` may not be later than `now`, nor `datetime_from` older than six
+    months (one month with metadata).
+    """
     if not isinstance(item, dict):
         return "datetime_from"
     start = p.parse_dt(item.get("datetime_from"))
-    if start is None:
+    metadata = item.get("include_metadata") or False
+    oldest = now - (STORAGE_WINDOW if metadata is True else ID_LIST_WINDOW)
+    if start is None or start < oldest:
         return "datetime_from"
     end = p.parse_dt(item.get("datetime_to"))
-    if end is None or end < start:
+    if end is None or end < start or end > now:
         return "datetime_to"
     limit = item.get("limit")
     limit = ID_LIST_MAX_LIMIT if limit is None else limit
@@ -1034,7 +1235,6 @@ def _id_list_query(  # noqa: PLR0911 - one return per invalid field
     sort = item.get("sort") or "asc"
     if sort not in ("asc", "desc"):
         return "sort"
-    metadata = item.get("include_metadata") or False
     if not isinstance(metadata, bool):
         return "include_metadata"
     return start, end, limit, offset, sort == "desc", metadata

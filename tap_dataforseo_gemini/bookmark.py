@@ -1,7 +1,8 @@
 """The ``llm_responses`` bookmark: pending task ids and the ledger watermark.
 
 Its size does not grow with the number of tasks ever collected: it holds the ids
-listed but not yet delivered, and two timestamps.
+listed but not yet delivered, two timestamps, and the LLM and API host it belongs
+to (a state written for another LLM or host is refused, not consumed).
 """
 
 from __future__ import annotations
@@ -17,8 +18,20 @@ if t.TYPE_CHECKING:
 class Bookmark:
     """A view over the stream's state dict that the SDK writes in STATE messages."""
 
-    def __init__(self, state: dict[str, t.Any]) -> None:
-        """Wrap (and check) the stream state; nothing is copied."""
+    def __init__(self, state: dict[str, t.Any], llm: str, api_host: str) -> None:
+        """Wrap (and check) the stream state; nothing is copied.
+
+        State without ``llm`` and ``api_host`` (written by an older version) is
+        taken as this run's and gets them.
+        """
+        owner = mismatch(state, llm, api_host)
+        if owner:
+            raise InvalidStateError(
+                f"invalid state: it belongs to {owner}, this run reads llm {llm} "
+                f"at {api_host}: give this extractor its own state"
+            )
+        state.setdefault("llm", llm)
+        state.setdefault("api_host", api_host)
         pending = state.setdefault("pending", [])
         if not isinstance(pending, list) or not all(
             isinstance(i, str) for i in pending
@@ -59,3 +72,12 @@ class Bookmark:
     @ledger.setter
     def ledger(self, value: dict[str, str | None]) -> None:
         self._state["ledger"] = value
+
+
+def mismatch(state: dict[str, t.Any], llm: str, api_host: str) -> str | None:
+    """Name the LLM and host a state belongs to when they are not this run's."""
+    saved_llm = state.get("llm", llm)
+    saved_host = state.get("api_host", api_host)
+    if (saved_llm, saved_host) == (llm, api_host):
+        return None
+    return f"llm {saved_llm} at {saved_host}"

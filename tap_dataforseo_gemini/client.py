@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 import typing as t
 from functools import cached_property
 from http import HTTPStatus
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import backoff
 import requests
@@ -14,7 +16,7 @@ from requests.utils import resolve_proxies
 from singer_sdk import RESTStream
 from singer_sdk.exceptions import RetriableAPIError
 
-from tap_dataforseo_gemini import envelope
+from tap_dataforseo_gemini import body, envelope
 from tap_dataforseo_gemini.errors import (
     APIError,
     RateLimitedError,
@@ -26,8 +28,10 @@ if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from backoff.types import Details
+    from singer_sdk.helpers.types import Context
     from singer_sdk.streams.rest import HTTPRequest
 
+    from tap_dataforseo_gemini.clock import ApiClock
     from tap_dataforseo_gemini.concurrency import InFlightLimit
     from tap_dataforseo_gemini.rate_limit import RateLimits
 
@@ -45,6 +49,13 @@ def endpoint_of(path: str) -> str:
     """Name the endpoint of a URL path in the API's words (``task_get``, ...)."""
     parts = path.split("?", 1)[0].rstrip("/").split("/")
     return "task_get" if "task_get" in parts else parts[-1]
+
+
+def path_segment(value: str) -> str:
+    """Quote a value as one URL path segment; "." and ".." too, as ``%2E``."""
+    if set(value) <= {"."}:
+        return value.replace(".", "%2E")
+    return quote(value, safe="")
 
 
 class DataForSEOStream(RESTStream):
@@ -80,8 +91,15 @@ class DataForSEOStream(RESTStream):
 
     @property
     def timeout(self) -> int:
-        """Seconds to wait for one answer (``request_timeout``)."""
+        """Seconds a request may take, connect to last byte (``request_timeout``)."""
         return self.config["request_timeout"]
+
+    def get_url(self, context: Context | None) -> str:
+        """The endpoint's URL, each context value (a task id) quoted as one segment."""
+        url = self.url_base + self.path
+        for key, value in (context or {}).items():
+            url = url.replace(f"{{{key}}}", path_segment(str(value)))
+        return url
 
     @property
     def requests_session(self) -> requests.Session:
@@ -115,10 +133,21 @@ class DataForSEOStream(RESTStream):
         """The run's bound on requests at once, shared by all streams and workers."""
         return self._tap.in_flight  # type: ignore[attr-defined]
 
+    @property
+    def api_clock(self) -> ApiClock:
+        """DataForSEO's clock, shared by all streams."""
+        return self._tap.api_clock  # type: ignore[attr-defined]
+
     def validate_response(self, response: requests.Response) -> None:
-        """Note the calls left in the window; check the status, envelope and tasks."""
+        """Note the calls left and the API's time; check the status, envelope, tasks."""
         endpoint = endpoint_of(response.request.path_url)
         self.rate_limits.observe(endpoint, response.headers)
+        if self.api_clock.observe(response.headers.get("Date")):
+            self.logger.warning(
+                "DataForSEO's clock differs from this machine's by %s: "
+                "the tap keeps to DataForSEO's",
+                self.api_clock.skew,
+            )
         envelope.check(response, endpoint)
 
     def request_decorator(self, func: Callable[..., t.Any]) -> Callable[..., t.Any]:
@@ -192,6 +221,10 @@ class DataForSEOStream(RESTStream):
             headers=request.headers,
             json=request.data,
         )
+        # requests turns %2E back into ".", and "." or ".." would then leave the
+        # task_get path: keep the path exactly as quoted.
+        built = urlsplit(prepared.url or "")
+        prepared.url = urlunsplit(built._replace(path=urlsplit(request.url).path))
         response = self._send_retrying(prepared)
         return envelope.read(response, endpoint_of(prepared.path_url))
 
@@ -200,9 +233,22 @@ class DataForSEOStream(RESTStream):
         return self.request_decorator(self._send_once)
 
     def _send_once(self, prepared: requests.PreparedRequest) -> requests.Response:
+        deadline = time.monotonic() + self.timeout
         response = self.requests_session.send(
-            prepared, timeout=self.timeout, proxies=self._proxies(prepared)
+            prepared,
+            timeout=self.timeout,
+            proxies=self._proxies(prepared),
+            stream=True,
         )
+        try:
+            body.read(
+                response,
+                deadline=deadline,
+                limit=self.config["max_answer_bytes"],
+                endpoint=endpoint_of(prepared.path_url),
+            )
+        finally:
+            response.close()
         self.validate_response(response)
         return response
 

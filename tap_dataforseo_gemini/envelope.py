@@ -73,6 +73,20 @@ def is_transient(status_code: int) -> bool:
     return status_code >= INTERNAL_ERROR and status_code not in FATAL
 
 
+#: Waits (seconds) before asking again for a task that answered a task-level error.
+TASK_RETRY_WAITS = (1.0, 2.0)
+
+
+def retries_task(status_code: int) -> bool:
+    """Tell whether a ``task_get`` task status is asked again, quickly, in the run.
+
+    Any task-level error is (a task-level 50000 too: the vendor's cure for it is
+    posting the task again, so it is not retried for minutes); the last answer
+    becomes a failure record.
+    """
+    return status_code != OK and status_code not in NOT_READY
+
+
 def is_payment_problem(status_code: int) -> bool:
     """Tell whether a status is a balance or payment problem (the other 402xx)."""
     return 40200 <= status_code < 40300 and not (
@@ -161,7 +175,9 @@ def check(response: requests.Response, endpoint: str) -> None:
 
     The HTTP status comes first (401, 402, 404 and 5xx are the only codes the API
     documents besides 200; a 429 from anything in between is retried after its
-    ``Retry-After``), then the envelope's status, then each task's.
+    ``Retry-After``), then the envelope's status, then each task's; a
+    ``task_get`` task's own error (but 40202 and 40209) is the task's, not the
+    request's.
     """
     code = response.status_code
     if code == HTTPStatus.TOO_MANY_REQUESTS:
@@ -192,7 +208,10 @@ def check(response: requests.Response, endpoint: str) -> None:
     body = read(response, endpoint)
     _check_status(body["status_code"], body["status_message"], endpoint, response)
     for task in body["tasks"] or []:
-        if is_transient(task["status_code"]):
+        if is_transient(task["status_code"]) and (
+            endpoint != "task_get"
+            or task["status_code"] in {RATE_LIMITED, TOO_MANY_IN_FLIGHT}
+        ):
             raise transient_error(
                 task["status_code"],
                 f"{endpoint}: task status {task['status_code']} "

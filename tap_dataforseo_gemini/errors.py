@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import typing as t
-
+import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
-
-if t.TYPE_CHECKING:
-    import requests
 
 
 class AuthenticationError(FatalAPIError):
@@ -66,3 +62,15 @@ class InvalidConfigError(ValueError):
 
 class InvalidStateError(ValueError):
     """The state given to the tap is not one it wrote."""
+
+
+class InvalidInputError(ValueError):
+    """A file named on the command line is missing, unreadable or not JSON."""
+
+
+class AnswerTooLargeError(FatalAPIError):
+    """An answer grew past ``max_answer_bytes``."""
+
+
+class DeadlineExceededError(requests.exceptions.Timeout):
+    """An answer did not arrive whole within ``request_timeout``: worth another try."""

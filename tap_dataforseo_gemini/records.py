@@ -7,6 +7,7 @@ and no task is silently skipped.
 
 from __future__ import annotations
 
+import json
 import re
 import typing as t
 from datetime import datetime
@@ -156,6 +157,7 @@ def llm_response(task: dict[str, t.Any], se: str, where: Where) -> dict[str, t.A
         "se": scalar(data.get("se"), str, where / "data" / "se") or se,
         "status_code": task["status_code"],
         "status_message": task["status_message"],
+        "raw_answer": None,
         "cost": scalar(task.get("cost"), float, where / "cost"),
     }
     for name, (column, kind) in REQUEST_FIELDS.items():
@@ -172,6 +174,23 @@ def llm_response(task: dict[str, t.Any], se: str, where: Where) -> dict[str, t.A
     )
     record["response_text"] = response_text(record["items"])
     return record
+
+
+def failure(
+    task_id: str, se: str, status_code: int | None, status_message: str, answer: object
+) -> dict[str, t.Any]:
+    """A record for a task that failed or could not be read: its status and answer.
+
+    ``raw_answer`` keeps the task's ``task_get`` answer as JSON text, so nothing
+    the API sent is lost; every other field is null.
+    """
+    return {
+        "id": task_id,
+        "se": se,
+        "status_code": status_code,
+        "status_message": status_message,
+        "raw_answer": json.dumps(answer, ensure_ascii=False, default=repr),
+    }
 
 
 def _single_result(task: dict[str, t.Any], where: Where) -> dict[str, t.Any]:
@@ -316,7 +335,10 @@ def host(url: str | None) -> str | None:
     """The host of a URL, lower-cased, without a leading ``www.``."""
     if not url:
         return None
-    name = (urlsplit(url).hostname or "").lower()
+    try:
+        name = (urlsplit(url).hostname or "").lower()
+    except ValueError:  # e.g. an unclosed IPv6 bracket: https://[acme.com/p
+        return None
     return name.removeprefix("www.") or None
 
 

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 import typing as t
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
+from urllib.parse import urlsplit
 
 from singer_sdk import Stream, metrics
 from singer_sdk import typing as th
+from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
 from tap_dataforseo_gemini import envelope, ledger, records
 from tap_dataforseo_gemini.bookmark import Bookmark
 from tap_dataforseo_gemini.client import DataForSEOStream
 from tap_dataforseo_gemini.concurrency import ordered_map
-from tap_dataforseo_gemini.errors import EndpointNotFoundError
+from tap_dataforseo_gemini.errors import APIError, MalformedAnswerError
 from tap_dataforseo_gemini.progress import Progress
 
 if t.TYPE_CHECKING:
@@ -25,8 +29,6 @@ if t.TYPE_CHECKING:
 
 #: ``tasks_ready`` lists at most this many tasks a call, and has no paging.
 TASKS_READY_LIMIT = 1000
-#: ``task_get`` answers for this long after a task is posted.
-RESULTS_KEPT = timedelta(days=30)
 #: Where the per-task metrics of the citations stream go: nowhere, below WARNING.
 QUIET_METRICS = logging.getLogger("tap_dataforseo_gemini.per_task_metrics")
 QUIET_METRICS.setLevel(logging.WARNING)
@@ -191,6 +193,15 @@ class LlmResponsesStream(DataForSEOStream):
         LLM,
         th.Property("status_code", th.IntegerType, description="The task's status"),
         th.Property("status_message", th.StringType),
+        th.Property(
+            "raw_answer",
+            th.StringType,
+            description=(
+                "Set on a failure record only: the task's task_get answer as JSON "
+                "text, for a task that failed or whose answer the tap could not "
+                "read (status_message says why); null for a collected task"
+            ),
+        ),
         th.Property("cost", th.NumberType, description="DataForSEO's charge, USD"),
         *scalars(records.REQUEST_FIELDS.values()),
         th.Property(
@@ -226,6 +237,7 @@ class LlmResponsesStream(DataForSEOStream):
         """Start with nothing planned."""
         super().__init__(*args, **kwargs)
         self._plan: Plan | None = None
+        self._told_id_mismatch = False
         self.current_record: dict[str, t.Any] | None = None
 
     @property
@@ -254,7 +266,8 @@ class LlmResponsesStream(DataForSEOStream):
         the ledger does not show so becomes pending, as in ``next_run``; without
         ``id_list`` at all, every listed task does.
         """
-        bookmark = Bookmark(self.stream_state)
+        api_host = (urlsplit(self.url_base).hostname or "").lower()
+        bookmark = Bookmark(self.stream_state, self.llm, api_host)
         pending = bookmark.pending
         reconciliation = self._reconcile(listed, bookmark) if self.same_run else None
         if reconciliation is None:
@@ -266,34 +279,63 @@ class LlmResponsesStream(DataForSEOStream):
     def _reconcile(
         self, listed: list[dict[str, t.Any]], bookmark: Bookmark
     ) -> ledger.Reconciliation | None:
-        """Read the ledger since the watermark; None if the API has no ``id_list``."""
-        queried_at = datetime.now(UTC)
-        watermark = ledger.Watermark.from_state(
-            bookmark.ledger, self.first_start(queried_at)
-        )
-        try:
-            entries = list(
-                ledger.read(self.id_list, self.llm, watermark.posted_from, queried_at)
-            )
-        except EndpointNotFoundError as exc:
+        """Read the ledger since the watermark; None if ``id_list`` fails.
+
+        Times are the API's (its ``Date`` header), never the machine's.
+        """
+        queried_at = self.api_clock.now().replace(microsecond=0)
+        watermark = self._watermark(bookmark, queried_at)
+        since = watermark.window_start(queried_at)
+        if since > watermark.posted_from:
             self.logger.warning(
-                "id_list is not available (%s): tasks listed now are collected in "
-                "the next run, as in collection_mode next_run",
+                "Reconciling from %s, not %s: task_get answers for %d days only",
+                since.isoformat(),
+                watermark.posted_from.isoformat(),
+                ledger.RESULTS_KEPT.days,
+            )
+        try:
+            entries = list(ledger.read(self.id_list, self.llm, since, queried_at))
+        except (APIError, RetriableAPIError) as exc:
+            self.logger.warning(
+                "id_list failed (%s): tasks listed now are collected in the next "
+                "run, as in collection_mode next_run",
                 exc,
             )
             return None
         reconciliation = ledger.reconcile(entries, watermark, queried_at)
+        if reconciliation.moves_back:
+            self.logger.warning(
+                "The ledger watermark moves back from %s to %s (DataForSEO's clock "
+                "is behind the last run's): tasks done since are collected again",
+                watermark.done_after,
+                reconciliation.settled.isoformat(),
+            )
         planned = {task.id for task in reconciliation.tasks}
         # Listed tasks the watermark does not protect wait for the next run.
         bookmark.add(record["id"] for record in listed if record["id"] not in planned)
         return reconciliation
 
+    def _watermark(self, bookmark: Bookmark, now: datetime) -> ledger.Watermark:
+        """The saved watermark; one in the API's future is clamped, with a warning."""
+        watermark = ledger.Watermark.from_state(bookmark.ledger, self.first_start(now))
+        if not watermark.in_future(now):
+            return watermark
+        clamped = watermark.clamped(now)
+        self.logger.warning(
+            "The state's ledger watermark %s lies after DataForSEO's now (%s): "
+            "reconciling from %s instead, so no task is skipped",
+            watermark.to_state(),
+            now.isoformat(),
+            clamped.posted_from.isoformat(),
+        )
+        return clamped
+
     def first_start(self, now: datetime) -> datetime:
         """Where a first run reconciles from: ``start_date``, else 30 days back."""
         start = self.config.get("start_date")
         if not start:
-            return now - RESULTS_KEPT
-        return datetime.fromisoformat(start).astimezone(UTC)
+            return now - ledger.RESULTS_KEPT
+        return datetime.fromisoformat(start).astimezone(now.tzinfo)
 
     def id_list(self, body: list[dict[str, t.Any]]) -> dict[str, t.Any]:
         """POST one page of ``id_list``."""
@@ -306,17 +348,23 @@ class LlmResponsesStream(DataForSEOStream):
             )
         )
 
-    def task_get(self, task_id: str) -> dict[str, t.Any]:
-        """Collect one task: its envelope task, checked to be the one asked for."""
+    def task_get(self, task_id: str) -> object:
+        """Collect one task: its answer's task, or the answer's task list if not one.
+
+        A task-level error is asked again a few times, quickly; the last answer
+        stands (request-level trouble is retried by ``send``).
+        """
         request = self.get_http_request(
             page=PageContext(stream_context={"id": task_id}, next_page_token=None)
         )
-        tasks = self.send(request)["tasks"]
-        if len(tasks) != 1 or tasks[0]["id"] != task_id:
-            raise records.Where("task_get", "tasks").fail(
-                f"does not hold exactly the task {task_id}"
-            )
-        return tasks[0]
+        for wait in (*envelope.TASK_RETRY_WAITS, None):
+            tasks = self.send(request)["tasks"]
+            if len(tasks) != 1:
+                return tasks
+            if wait is None or not envelope.retries_task(tasks[0]["status_code"]):
+                return tasks[0]
+            time.sleep(wait)
+        raise AssertionError  # pragma: no cover - the loop always returns
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
         """Collect the planned tasks concurrently; emit them in plan order.
@@ -337,8 +385,8 @@ class LlmResponsesStream(DataForSEOStream):
         )
         workers = self.config["max_concurrent_requests"]
         tasks = ordered_map(self.task_get, ids, workers=workers, window=2 * workers)
-        for position, (_, task) in enumerate(tasks, start=1):
-            outcome = yield from self._deliver(task, plan.bookmark)
+        for position, (task_id, answer) in enumerate(tasks, start=1):
+            outcome = yield from self._deliver(task_id, answer, plan.bookmark)
             progress.count(outcome)
             if position % CHECKPOINT_EVERY == 0:
                 self._checkpoint(plan, position)
@@ -348,27 +396,63 @@ class LlmResponsesStream(DataForSEOStream):
         self._checkpoint(plan, len(ids))
 
     def _deliver(
-        self, task: dict[str, t.Any], bookmark: Bookmark
+        self, task_id: str, answer: object, bookmark: Bookmark
     ) -> t.Generator[dict[str, t.Any], None, str]:
-        """Yield a task's record, or keep it pending if it is not done yet."""
-        task_id, status = task["id"], task["status_code"]
-        if status in envelope.NOT_READY:
+        """Yield a task's record (a failure record if it failed or is unreadable).
+
+        A task not done yet stays pending instead.
+        """
+        if isinstance(answer, dict) and answer["status_code"] in envelope.NOT_READY:
             bookmark.add([task_id])
             return "not ready"
-        if status != envelope.OK:
-            self.logger.warning(
-                "Task %s failed with status %d %s: its record carries the error",
-                task_id,
-                status,
-                task["status_message"],
-            )
-        record = records.llm_response(
-            task, self.llm, records.Where("task_get", "tasks[0]")
-        )
+        record = self._record(task_id, answer)
         self.current_record = record
         yield record
         bookmark.deliver(task_id)
-        return "collected" if status == envelope.OK else "failed"
+        return "failed" if record["raw_answer"] is not None else "collected"
+
+    def _record(self, task_id: str, answer: object) -> dict[str, t.Any]:
+        """The record of one ``task_get`` answer, keyed by the id asked for."""
+        if not isinstance(answer, dict):
+            problem = "the answer does not hold exactly one task"
+            return self._failure(task_id, None, problem, answer)
+        if answer["id"] != task_id:
+            self._tell_id_mismatch(task_id, answer["id"])
+            answer = {**answer, "id": task_id}
+        status = answer["status_code"]
+        try:
+            record = records.llm_response(
+                answer, self.llm, records.Where("task_get", "tasks[0]")
+            )
+        except MalformedAnswerError as exc:
+            return self._failure(task_id, status, str(exc), answer)
+        if status != envelope.OK:
+            self.logger.warning(
+                "Task %s failed with status %d %s: kept as a failure record",
+                task_id,
+                status,
+                answer["status_message"],
+            )
+            record["raw_answer"] = json.dumps(answer, ensure_ascii=False)
+        return record
+
+    def _failure(
+        self, task_id: str, status: int | None, problem: str, answer: object
+    ) -> dict[str, t.Any]:
+        """A failure record for an answer that cannot be read, logged once."""
+        self.logger.warning("Task %s: %s: kept as a failure record", task_id, problem)
+        return records.failure(task_id, self.llm, status, problem, answer)
+
+    def _tell_id_mismatch(self, asked: str, answered: str) -> None:
+        """Log once a run that task_get answers other ids than asked (the sandbox)."""
+        if not self._told_id_mismatch:
+            self._told_id_mismatch = True
+            self.logger.warning(
+                "task_get answered task %s when asked for %s (the sandbox does): "
+                "records are keyed by the id asked for",
+                answered,
+                asked,
+            )
 
     def _checkpoint(self, plan: Plan, handled: int) -> None:
         """Write a STATE message: pending as it stands, the watermark so far."""

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import typing as t
 from functools import cached_property
 
+import click
 import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import (
     ConfigValidationError,
     FatalAPIError,
@@ -21,10 +22,24 @@ from singer_sdk.helpers.capabilities import (
     TapCapabilities,
 )
 
-from tap_dataforseo_gemini import redact
+from tap_dataforseo_gemini import inputs, redact, settings
+from tap_dataforseo_gemini.clock import ApiClock
 from tap_dataforseo_gemini.concurrency import InFlightLimit
-from tap_dataforseo_gemini.errors import InvalidConfigError, InvalidStateError
+from tap_dataforseo_gemini.errors import (
+    DeadlineExceededError,
+    InvalidConfigError,
+    InvalidInputError,
+    InvalidStateError,
+)
 from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits
+from tap_dataforseo_gemini.shutdown import (
+    NAME,
+    TargetClosedError,
+    Writer,
+    fail,
+    stopped,
+    target_closed,
+)
 from tap_dataforseo_gemini.streams import (
     LlmResponseCitationsStream,
     LlmResponsesStream,
@@ -33,16 +48,17 @@ from tap_dataforseo_gemini.streams import (
 )
 
 if t.TYPE_CHECKING:
-    from singer_sdk.streams import Stream
+    from pathlib import PurePath
+    from types import FrameType
 
-NAME = "tap-dataforseo-gemini"
+    from singer_sdk.streams import Stream
 
 
 class TapDataForSEOGemini(Tap):
     """Collect DataForSEO AI Optimization LLM responses (Gemini, ChatGPT, Claude)."""
 
     name = NAME
-    message_writer_class = MsgSpecWriter
+    message_writer_class = Writer
     #: The SDK's defaults less BATCH: batch files would let a STATE message run
     #: ahead of the records it vouches for.
     capabilities: t.ClassVar[list[CapabilitiesEnum]] = [
@@ -110,10 +126,23 @@ class TapDataForSEOGemini(Tap):
         ),
         th.Property(
             "request_timeout",
-            th.IntegerType,
+            th.IntegerType(exclusive_minimum=0),
             default=60,
             title="Request timeout",
-            description="Seconds to wait for one API answer",
+            description=(
+                "Seconds one request may take, from connecting to the answer's last "
+                "byte; a slower answer is retried"
+            ),
+        ),
+        th.Property(
+            "max_answer_bytes",
+            th.IntegerType(minimum=1),
+            default=64 * 1024 * 1024,
+            title="Largest answer",
+            description=(
+                "Bytes an answer may have once decompressed; a larger one ends the "
+                "run (64 MiB: a task_get answer is a few kB)"
+            ),
         ),
         th.Property(
             "user_agent",
@@ -124,7 +153,7 @@ class TapDataForSEOGemini(Tap):
         ),
         th.Property(
             "max_concurrent_requests",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=64,
             title="Concurrent task_get requests",
             description=(
@@ -134,7 +163,7 @@ class TapDataForSEOGemini(Tap):
         ),
         th.Property(
             "rate_limit_per_minute",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=10000,
             title="Account rate limit",
             description=(
@@ -145,57 +174,109 @@ class TapDataForSEOGemini(Tap):
         ),
         th.Property(
             "tasks_ready_rate_limit_per_minute",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=20,
             title="tasks_ready rate limit",
             description="tasks_ready calls a minute",
         ),
         th.Property(
             "id_list_rate_limit_per_minute",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=10,
             title="id_list rate limit",
             description="id_list calls a minute",
         ),
         th.Property(
             "rate_limit_window_seconds",
-            th.NumberType,
+            th.NumberType(exclusive_minimum=0),
             default=60.0,
             title="Rate limit window",
             description="Length of the rate-limit window in seconds (60; for tests)",
         ),
         th.Property(
             "max_tries",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=8,
             title="Tries per request",
             description="Tries per request on transient errors before the run fails",
         ),
         th.Property(
             "max_retry_seconds",
-            th.NumberType,
+            th.NumberType(exclusive_minimum=0),
             default=300.0,
             title="Retry time per request",
             description="Seconds one request may spend retrying before the run fails",
         ),
         th.Property(
             "progress_interval_seconds",
-            th.NumberType,
+            th.NumberType(exclusive_minimum=0),
             default=30.0,
             title="Progress interval",
             description="Seconds between progress lines while collecting",
         ),
     ).to_dict()
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        """Validate the settings, then keep the password out of every log line."""
+    def __init__(
+        self,
+        *,
+        config: dict | PurePath | str | list[PurePath | str] | None = None,
+        state: dict | PurePath | str | None = None,
+        catalog: dict | PurePath | str | None = None,
+        parse_env_config: bool = False,
+        **kwargs: t.Any,
+    ) -> None:
+        """Check the settings and state, then keep the password out of every line."""
+        if parse_env_config:
+            settings.check_env_integers(self.config_jsonschema, self._env_var_prefix)
+        if isinstance(state, dict):
+            inputs.check_state(state)
+        if isinstance(catalog, dict):
+            inputs.check_catalog(catalog)
         try:
-            super().__init__(*args, **kwargs)
+            super().__init__(
+                config=config,
+                state=state,
+                catalog=catalog,
+                parse_env_config=parse_env_config,
+                **kwargs,
+            )
         except ConfigValidationError as exc:
             raise InvalidConfigError(
                 "invalid settings: " + "; ".join(exc.errors or [str(exc)])
             ) from None
-        redact.install(self.config.get("password") or "")
+        redact.install(
+            self.config.get("login") or "", self.config.get("password") or ""
+        )
+        for warning in settings.unknown(dict(self.config), self.config_jsonschema):
+            self.logger.warning(warning)
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """Validate against the schema, never echoing a secret, then check values."""
+        config = dict(self.config)
+        settings.check_secrets(config, self.config_jsonschema)
+        mask = redact.Mask(
+            redact.forms(config.get("login") or "", config.get("password") or "")
+        )
+        try:
+            errors = super()._validate_config(raise_errors=raise_errors)
+        except ConfigValidationError as exc:
+            exc.errors = [mask(error) for error in exc.errors]
+            raise
+        if raise_errors:
+            settings.check_values(config)
+        return errors
+
+    def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
+        """Re-emit the last STATE written (it covers written records), exit 128+N."""
+        # The SDK's StateWriter keeps a copy of the last STATE it wrote.
+        writer = getattr(self, "_state_writer", None)
+        last = getattr(writer, "_last_emitted_state", None)
+        stopped(signum, last, self.message_writer)
+
+    @cached_property
+    def api_clock(self) -> ApiClock:
+        """DataForSEO's clock, learnt from its answers' ``Date`` headers."""
+        return ApiClock()
 
     @cached_property
     def rate_limits(self) -> RateLimits:
@@ -235,28 +316,36 @@ ONE_LINE_ERRORS = (
     RetriableAPIError,
     InvalidConfigError,
     InvalidStateError,
+    InvalidInputError,
 )
 
 
 def main() -> None:
     """Run the command line; known failures end with one line and exit code 1."""
     try:
-        TapDataForSEOGemini.cli()
+        inputs.check_files(sys.argv[1:])
+        code = TapDataForSEOGemini.cli.main(standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        stopped(signal.SIGINT)
     except ONE_LINE_ERRORS as exc:
-        _fail(str(exc))
+        fail(str(exc))
+    except DeadlineExceededError as exc:
+        fail(f"{exc} from {_host(exc)}")
     except requests.exceptions.RequestException as exc:
-        _fail(f"cannot reach the DataForSEO API ({type(exc).__name__}): {_where(exc)}")
+        where = "check the api_url setting"
+        if exc.request is not None and exc.request.url:
+            where = f"{_host(exc)} ({where})"
+        fail(f"cannot reach the DataForSEO API ({type(exc).__name__}): {where}")
+    except TargetClosedError:
+        target_closed()
+    sys.exit(code if isinstance(code, int) else 0)
 
 
-def _where(exc: requests.exceptions.RequestException) -> str:
-    request = exc.request
-    if request is None or not request.url:
-        return "check the api_url setting"
-    url = requests.utils.urlparse(request.url)
+def _host(exc: requests.exceptions.RequestException) -> str:
+    """The scheme, host and port a failed request went to."""
+    url = requests.utils.urlparse(exc.request.url if exc.request else "")
     port = f":{url.port}" if url.port else ""
-    return f"{url.scheme}://{url.hostname}{port} (check the api_url setting)"
-
-
-def _fail(message: str) -> t.NoReturn:
-    sys.stderr.write(f"{NAME}: error: {message}\n")
-    sys.exit(1)
+    return f"{url.scheme}://{url.hostname}{port}"

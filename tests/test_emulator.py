@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import json
 import os
@@ -22,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fake_dataforseo import Emulator, Fault
+from fake_dataforseo.server import SANDBOX_TASK_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTH = ("login", "secret-pass")
@@ -413,7 +415,7 @@ def test_failed_task_is_40501_and_not_in_tasks_ready(
     assert task["result"] is None
     assert client.ready() == []
     (item,) = client.id_list(**_window(emu))["result"]
-    assert item["status"] == "Invalid Field: 'model_name'."
+    assert item["status"] == "40501"
     assert item["datetime_done"] is not None
 
 
@@ -521,7 +523,7 @@ def test_posted_tasks_complete_after_the_post_delay(
     assert client.task(posted["id"])["status_code"] == 40602
     emu.advance_clock(timedelta(seconds=61))
     assert [item["tag"] for item in client.ready()] == ["set/a"]
-    (listed,) = client.id_list(**_window(emu), include_metadata=True)["result"]
+    (listed,) = client.id_list(**_window(emu, days=10), include_metadata=True)["result"]
     assert listed["datetime_done"] is not None
     assert listed["metadata"]["tag"] == "set/a"
     assert client.task(posted["id"])["data"]["tag"] == "set/a"
@@ -563,29 +565,33 @@ def _window(emu: Emulator, days: int = 40) -> dict[str, Any]:
     now = emu.now()
     return {
         "datetime_from": vendor_time(now - timedelta(days=days)),
-        "datetime_to": vendor_time(now + timedelta(minutes=1)),
+        "datetime_to": vendor_time(now),
     }
 
 
-def test_id_list_pages_by_offset_and_limit_in_posting_order(
+def test_id_list_pages_by_offset_and_limit_in_execution_order(
     emu: Emulator, client: Client
 ) -> None:
     older = emu.add_tasks(3, age=timedelta(hours=5))
     claude = emu.add_tasks(2, se="claude", age=timedelta(hours=4), status="queued")
     newer = emu.add_tasks(4, age=timedelta(hours=3))
-    everything = older + claude + newer
     pages = [
         client.id_list(**_window(emu), limit=4, offset=offset)["result"]
         for offset in (0, 4, 8)
     ]
     assert [len(page) for page in pages] == [4, 4, 1]
-    assert [item["id"] for page in pages for item in page] == everything
+    listed = [item for page in pages for item in page]
+    everything = [item["id"] for item in listed]
+    assert sorted(everything) == sorted(older + newer + claude)
+    done = [item["datetime_done"] for item in listed[:7]]
+    assert done == sorted(done)
+    assert set(everything[7:]) == set(claude)  # running: no execution time yet
     desc = client.id_list(**_window(emu), sort="desc", limit=2, offset=1)["result"]
     assert [item["id"] for item in desc] == everything[::-1][1:3]
-    queued = pages[0][3]
+    queued = pages[2][0]
     assert queued["datetime_done"] is None
-    assert queued["status"] == "Task In Queue."
-    assert queued["url"].endswith("/v3/ai_optimization/claude/llm_responses/task_post")
+    assert queued["status"] == "40602"
+    assert queued["url"] == "v3/ai_optimization/claude/llm_responses/task_post"
 
 
 def test_id_list_window_is_inclusive_and_lists_collected_tasks(
@@ -609,7 +615,7 @@ def test_id_list_window_is_inclusive_and_lists_collected_tasks(
         "cost",
         "metadata",
     }
-    assert item["status"] == "Ok."
+    assert item["status"] == "20000"
     assert item["metadata"]["user_prompt"]
 
 
@@ -623,11 +629,63 @@ def test_id_list_accepts_any_utc_offset(emu: Emulator, client: Client) -> None:
     assert client.id_list(**window)["result_count"] == 1
 
 
-def test_id_list_without_datetimes_is_task_level_40501(client: Client) -> None:
-    body = client.post(ID_LIST, [{"datetime_from": "2025-01-01 00:00:00 +00:00"}])
+def test_id_list_without_datetimes_is_task_level_40501(
+    emu: Emulator, client: Client
+) -> None:
+    since = vendor_time(emu.now() - timedelta(days=1))
+    body = client.post(ID_LIST, [{"datetime_from": since}])
     task = body.json()["tasks"][0]
     assert task["status_code"] == 40501
     assert task["status_message"] == "Invalid Field: 'datetime_to'."
+
+
+def test_id_list_refuses_a_datetime_to_after_the_apis_now(
+    emu: Emulator, client: Client
+) -> None:
+    window = {**_window(emu), "datetime_to": vendor_time(emu.now() + timedelta(1))}
+    task = client.post(ID_LIST, [window]).json()["tasks"][0]
+    assert task["status_message"] == "Invalid Field: 'datetime_to'."
+
+
+def test_id_list_refuses_a_datetime_from_over_six_months_back(
+    emu: Emulator, client: Client
+) -> None:
+    task = client.post(ID_LIST, [_window(emu, days=200)]).json()["tasks"][0]
+    assert task["status_message"] == "Invalid Field: 'datetime_from'."
+
+
+def test_id_list_lists_live_calls_and_other_apis_calls(
+    emu: Emulator, client: Client
+) -> None:
+    live = "v3/ai_optimization/gemini/llm_responses/live"
+    serp = "v3/serp/google/organic/task_post"
+    calls = emu.add_calls(1, live) + emu.add_calls(1, serp)
+    listed = {
+        item["id"]: item["url"] for item in client.id_list(**_window(emu))["result"]
+    }
+    assert listed == dict(zip(calls, [live, serp], strict=True))
+    assert client.ready() == []
+    assert client.get(get_path(calls[0])).json()["tasks"][0]["status_code"] == 40400
+
+
+def test_date_header_follows_the_virtual_clock() -> None:
+    with Emulator(clock_offset=timedelta(minutes=-10)) as behind:
+        response = Client(behind).get(MODELS)
+        sent = email.utils.parsedate_to_datetime(response.headers["Date"])
+        assert abs(sent - behind.now()) < timedelta(seconds=2)
+        assert datetime.now(UTC) - sent > timedelta(minutes=9)
+
+
+def test_sandbox_answers_every_task_get_with_its_dummy_task() -> None:
+    with Emulator(sandbox=True, login=AUTH[0], password=AUTH[1]) as sandbox:
+        client = Client(sandbox)
+        (listed,) = client.ready()
+        assert listed["id"] == SANDBOX_TASK_ID
+        task = client.task("1234")
+        assert task["id"] == SANDBOX_TASK_ID
+        assert task["result"][0]["items"]
+        body = client.post(ID_LIST, [_window(sandbox)]).json()
+        assert body["tasks"][0]["status_code"] == 40404
 
 
 def test_id_list_is_404_when_disabled(emu: Emulator, client: Client) -> None:
@@ -651,7 +709,8 @@ def test_id_list_pages_cover_every_task_once(
     paged_emu: Emulator, limit: int, desc: bool
 ) -> None:
     c = Client(paged_emu)
-    expected = paged_emu.task_ids()
+    expected = [item["id"] for item in c.id_list(**_window(paged_emu))["result"]]
+    assert sorted(expected) == sorted(paged_emu.task_ids())
     seen: list[str] = []
     while True:
         page = c.id_list(
@@ -983,3 +1042,16 @@ def test_cli_serves_until_sigterm() -> None:
         finally:
             if proc.poll() is None:
                 proc.kill()
+
+
+def test_tasks_posted_over_days_spread_evenly(emu: Emulator, client: Client) -> None:
+    from collections import Counter
+
+    from fake_dataforseo.__main__ import post_over_days
+
+    ids = post_over_days(emu, 7, 3, se="gemini")
+
+    listed = client.ready()
+    assert sorted(task["id"] for task in listed) == sorted(ids)
+    days = Counter(task["date_posted"][:10] for task in listed)
+    assert sorted(days.values()) == [2, 2, 3]

@@ -8,6 +8,8 @@ import pytest
 
 from tap_dataforseo_gemini.errors import EndpointNotFoundError, MalformedAnswerError
 from tap_dataforseo_gemini.ledger import (
+    REACH,
+    RESULTS_KEPT,
     SETTLE,
     Entry,
     Watermark,
@@ -86,35 +88,116 @@ def page(items: list[dict]) -> dict:
     return {"tasks": [{"status_code": 20000, "status_message": "Ok.", "result": items}]}
 
 
-def item(task_id: str, llm: str = "gemini", done: bool = True) -> dict:
+def item(
+    task_id: str,
+    llm: str = "gemini",
+    done: bool = True,
+    call: str = "llm_responses/task_post",
+    status: str = "20000",
+) -> dict:
     return {
         "id": task_id,
-        "url": f"https://api.dataforseo.com/v3/ai_optimization/{llm}/llm_responses/task_post",
+        "url": f"v3/ai_optimization/{llm}/{call}",
         "datetime_posted": to_api(at(1)),
         "datetime_done": to_api(at(2)) if done else None,
-        "status": "Ok.",
+        "status": status,
     }
 
 
-def test_reading_pages_by_offset_until_a_short_page():
-    bodies = []
+def paged(ledger_items: list[dict], bodies: list[dict]):
+    """An id_list that pages ``ledger_items`` by offset and records each query."""
 
     def send(body: list[dict]) -> dict:
         bodies.append(body[0])
         offset = body[0]["offset"]
-        count = 1000 if offset < 2000 else 5
-        return page([item(f"{offset}-{i}") for i in range(count)])
+        return page(ledger_items[offset : offset + body[0]["limit"]])
 
-    entries = list(read(send, "gemini", T0, NOW))
-    assert len(entries) == 2005
-    assert [b["offset"] for b in bodies] == [0, 1000, 2000]
+    return send
+
+
+def test_reading_pages_by_offset_until_a_short_page():
+    bodies: list[dict] = []
+    items = [item(str(i)) for i in range(2005)]
+    entries = list(read(paged(items, bodies), "gemini", T0, NOW))
+    assert [entry.id for entry in entries] == [str(i) for i in range(2005)]
+    assert [b["offset"] for b in bodies] == [0, 900, 1800]
     assert bodies[0]["datetime_from"] == to_api(T0)
 
 
-def test_reading_keeps_only_this_llms_llm_responses_tasks():
-    items = [item("g"), item("c", llm="chat_gpt"), {**item("s"), "url": "/v3/serp/x"}]
+def test_a_task_finishing_between_two_pages_shifts_no_entry_out_of_reach():
+    bodies: list[dict] = []
+    items = [item(str(i)) for i in range(1500)]
+    send = paged(items, bodies)
+
+    def finishing(body: list[dict]) -> dict:
+        answer = send(body)
+        if len(bodies) == 1:  # a running task at the front finishes: sorted last
+            items.append(items.pop(0))
+        return answer
+
+    entries = list(read(finishing, "gemini", T0, NOW))
+    assert {entry.id for entry in entries} == {str(i) for i in range(1500)}
+
+
+def test_reading_keeps_only_this_llms_task_post_calls():
+    items = [
+        item("g"),
+        item("c", llm="chat_gpt"),
+        item("live", call="llm_responses/live"),
+        item("scraper", call="llm_scraper/task_post"),
+        {**item("s"), "url": "v3/serp/google/organic/task_post"},
+    ]
     entries = list(read(lambda body: page(items), "gemini", T0, NOW))
     assert [entry.id for entry in entries] == ["g"]
+
+
+def test_ledger_status_is_read_as_a_code_string():
+    entries = list(
+        read(lambda body: page([item("q", status="40602")]), "gemini", T0, NOW)
+    )
+    assert entries[0].status == "40602"
+
+
+def test_entry_refused_at_posting_does_not_hold_the_watermark():
+    refused = Entry("refused", at(30), None, "40501")
+    plan = reconcile([refused], Watermark(T0), NOW)
+    assert plan.watermark_after(1) == Watermark(NOW - SETTLE, NOW - SETTLE)
+    assert [task.id for task in plan.tasks] == ["refused"]
+
+
+def test_entry_running_longer_than_a_task_may_does_not_hold_the_watermark():
+    stuck = Entry("stuck", NOW - REACH - timedelta(hours=1), None, "40601")
+    plan = reconcile([stuck], Watermark(T0 - timedelta(days=20)), NOW)
+    assert plan.floor == NOW - SETTLE
+
+
+def test_entry_running_within_a_task_lifetime_holds_the_watermark():
+    running = Entry("running", NOW - timedelta(hours=50), None, "40601")
+    plan = reconcile([running], Watermark(T0 - timedelta(days=20)), NOW)
+    assert plan.floor == running.posted
+
+
+def test_entry_with_an_unknown_status_text_counts_as_running():
+    running = Entry("running", at(30), None, "Task In Queue.")
+    assert reconcile([running], Watermark(T0), NOW).floor == at(30)
+
+
+def test_the_query_starts_no_earlier_than_task_get_answers():
+    assert Watermark(NOW - timedelta(days=365)).window_start(NOW) == NOW - RESULTS_KEPT
+    assert Watermark(at(5)).window_start(NOW) == at(5)
+
+
+def test_a_watermark_in_the_future_is_clamped_to_the_reach():
+    future = Watermark(NOW + timedelta(minutes=10), NOW + timedelta(minutes=9))
+    assert future.in_future(NOW)
+    assert future.clamped(NOW) == Watermark(NOW - REACH)
+    assert not Watermark(at(5), at(6)).in_future(NOW)
+
+
+def test_a_clock_gone_back_moves_the_watermark_back_and_says_so():
+    plan = reconcile([], Watermark(at(1), NOW + timedelta(minutes=1)), NOW)
+    assert plan.moves_back
+    assert not reconcile([], Watermark(at(1), at(2)), NOW).moves_back
 
 
 def test_unfinished_task_has_no_done_time():

@@ -95,16 +95,21 @@ def meltano(
     )
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> MeltanoProject:
-    """Copy meltano.yml, extractor and utility installed from here; install once."""
-    root = tmp_path_factory.mktemp("meltano-project")
+def write_meltano_yml(root: Path) -> None:
+    """This repository's meltano.yml in ``root``, the ``-e .`` plugins from here."""
     text = (REPO / "meltano.yml").read_text()
     text, count = re.subn(
         r"^(\s*pip_url:\s*)-e \.\s*$", rf"\g<1>-e {REPO}", text, flags=re.MULTILINE
     )
     assert count == 2, "meltano.yml should install extractor and utility with `-e .`"
     (root / "meltano.yml").write_text(text)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> MeltanoProject:
+    """Copy meltano.yml, extractor and utility installed from here; install once."""
+    root = tmp_path_factory.mktemp("meltano-project")
+    write_meltano_yml(root)
     done = meltano(root, "install", EXTRACTOR, LOADER, UTILITY)
     assert done.returncode == 0, f"meltano install failed:\n{done.stderr[-6000:]}"
     return MeltanoProject(root)

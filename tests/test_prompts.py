@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import random
@@ -11,6 +12,7 @@ import sys
 import time
 import typing as t
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ import yaml
 
 from fake_dataforseo import Fault
 from tap_dataforseo_gemini.prompts import cli
-from tests.harness import PASSWORD, config_for, write_json
+from tests.harness import LOGIN, PASSWORD, config_for, write_json
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -230,6 +232,23 @@ def test_a_lost_answer_is_looked_up_in_id_list_and_posting_goes_on(
     assert len(emulator.tags()) == 150
 
 
+def test_a_lost_answer_is_found_when_the_machine_clock_runs_ahead_of_the_api(
+    make_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    emulator = make_emulator(clock_offset=timedelta(minutes=-10))
+    emulator.inject(Fault.LOST_ANSWER, path_contains="/task_post")
+    prompts = prompts_file(tmp_path)
+
+    post(emulator, prompts, capsys)
+    code, out, err = post(emulator, prompts, capsys, "--settle-seconds", "0")
+
+    assert code == 0, err
+    assert "2 already posted" in out
+    assert len(emulator.tags()) == 2
+
+
 def test_a_lost_answer_id_list_cannot_confirm_stops_posting(
     make_emulator: Callable[..., Emulator],
     tmp_path: Path,
@@ -377,6 +396,19 @@ def test_the_password_never_appears_in_the_output(
     for _, out, err in runs:
         assert PASSWORD not in out + err
     assert "rejected the login and password" in runs[1][2]
+
+
+def test_an_error_echoing_the_authorization_header_is_masked(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    emulator.inject(Fault.ECHO_HEADERS, path_contains="/models")
+    basic = base64.b64encode(f"{LOGIN}:{PASSWORD}".encode()).decode()
+
+    code, out, err = post(emulator, prompts_file(tmp_path), capsys)
+
+    assert code == 1
+    assert "Headers:" in err
+    assert basic not in out + err
 
 
 def test_a_second_run_at_the_same_time_is_refused(

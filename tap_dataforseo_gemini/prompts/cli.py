@@ -12,6 +12,7 @@ from pathlib import Path
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
+from tap_dataforseo_gemini import redact
 from tap_dataforseo_gemini.errors import InvalidConfigError
 from tap_dataforseo_gemini.prompts import post, prompt_set
 from tap_dataforseo_gemini.prompts.client import TaskPostStream
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         summary = _post(args)
     except prompt_set.InvalidPromptsError as exc:
         for problem in str(exc).splitlines():
-            sys.stderr.write(f"{NAME}: error: {problem}\n")
+            _say(problem)
         sys.exit(1)
     except post.PostingStoppedError as exc:
         print(f"{NAME}: {exc.summary.line()}", flush=True)  # noqa: T201
@@ -126,6 +127,11 @@ def _log_to_stderr() -> None:
     logger.propagate = False
 
 
+def _say(message: str) -> None:
+    """One error line on stderr, masked as the tap masks its own."""
+    sys.stderr.write(f"{NAME}: error: {redact.current(message)}\n")
+
+
 def _fail(message: str) -> t.NoReturn:
-    sys.stderr.write(f"{NAME}: error: {message}\n")
+    _say(message)
     sys.exit(1)

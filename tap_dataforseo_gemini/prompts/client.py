@@ -10,7 +10,8 @@ tasks: it raises :class:`UnknownOutcomeError` and the caller asks ``id_list``.
 from __future__ import annotations
 
 import typing as t
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import partial
 from http import HTTPStatus
 
 import requests
@@ -25,8 +26,7 @@ from tap_dataforseo_gemini.errors import (
     MalformedAnswerError,
     PaymentRequiredError,
 )
-from tap_dataforseo_gemini.ledger import PAGE_SIZE, to_api
-from tap_dataforseo_gemini.records import Where
+from tap_dataforseo_gemini.ledger import pages, result_items
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -37,6 +37,9 @@ COST_LIMIT = 40203
 TASK_CREATED = 20100
 #: task_post accepts at most this many tasks a call; extras get 40006 [D-TP].
 MAX_TASKS = 100
+#: How far back ``id_list`` answers with ``include_metadata`` (a month), less a
+#: margin for rounding and clock estimates [D-IDL].
+METADATA_REACH = timedelta(days=30) - timedelta(hours=1)
 
 
 class UnknownOutcomeError(APIError):
@@ -76,38 +79,27 @@ class TaskPostStream(DataForSEOStream):
             method="GET",
             headers=self.http_headers,
         )
-        return _result(self.send(request), "models")
+        return result_items(self.send(request), "models")
 
     def posted_tags(self, since: datetime, prefix: str) -> dict[str, dict[str, t.Any]]:
         """``id_list`` since ``since``: id_list items by their ``tag``, if it starts so.
 
+        Times are the API's (its ``Date`` headers); the window starts a little
+        inside the month ``id_list`` allows with ``include_metadata``.
+
         Raises:
             EndpointNotFoundError: the API has no ``id_list``.
         """
-        until = datetime.now(UTC)
-        since = max(since, until - timedelta(days=30))
+        until = self.api_clock.now()
+        since = max(since, until - METADATA_REACH)
         found: dict[str, dict[str, t.Any]] = {}
-        offset = 0
-        while True:
-            body = [
-                {
-                    "datetime_from": to_api(since),
-                    "datetime_to": to_api(until),
-                    "limit": PAGE_SIZE,
-                    "offset": offset,
-                    "sort": "asc",
-                    "include_metadata": True,
-                }
-            ]
-            items = _result(self._post(self._url("id_list"), body), "id_list")
-            for item in items:
-                metadata = item.get("metadata") if isinstance(item, dict) else None
-                tag = metadata.get("tag") if isinstance(metadata, dict) else None
-                if isinstance(tag, str) and tag.startswith(prefix):
-                    found[tag] = item
-            if len(items) < PAGE_SIZE:
-                return found
-            offset += len(items)
+        send = partial(self._post, self._url("id_list"))
+        for _, item in pages(send, since, until, include_metadata=True):
+            metadata = item.get("metadata") if isinstance(item, dict) else None
+            tag = metadata.get("tag") if isinstance(metadata, dict) else None
+            if isinstance(tag, str) and tag.startswith(prefix):
+                found[tag] = item
+        return found
 
     def validate_response(self, response: requests.Response) -> None:
         """Check an answer; a ``task_post`` answer is read for what it proves."""
@@ -170,16 +162,3 @@ def _never_sent(exc: requests.exceptions.RequestException) -> bool:
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
     return isinstance(reason, NewConnectionError)
-
-
-def _result(body: dict[str, t.Any], endpoint: str) -> list[t.Any]:
-    """The result items of an answer's one task."""
-    tasks = body["tasks"]
-    if len(tasks) != 1:
-        raise Where(endpoint, "tasks").fail(f"has {len(tasks)} tasks, expected one")
-    task = tasks[0]
-    if task["status_code"] != envelope.OK:
-        raise APIError(
-            f"{endpoint}: status {task['status_code']} {task['status_message']}"
-        )
-    return task["result"] or []

@@ -34,8 +34,10 @@ if t.TYPE_CHECKING:
     from tap_dataforseo_gemini.prompts.prompt_set import PromptSet
 
 LOGGER = logging.getLogger("dataforseo_prompts")
-#: Ask id_list from this long before the oldest unresolved intent (clock skew).
-SKEW = timedelta(minutes=2)
+#: Ask id_list from this long before the oldest unresolved intent: intents carry
+#: the machine's time, which may run ahead of the API's, and a task missed here
+#: would be posted twice.
+SKEW = timedelta(days=1)
 #: Errors that mean "id_list could not answer".
 LEDGER_ERRORS = (FatalAPIError, RetriableAPIError, requests.exceptions.RequestException)
 

@@ -1,0 +1,1 @@
+"""``make report``: the GEO marts as a static, self-contained HTML page."""

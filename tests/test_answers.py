@@ -1,0 +1,76 @@
+"""The send path: ids quoted as one segment, a deadline and a size cap per answer."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import unquote
+
+import pytest
+
+from fake_dataforseo import Fault
+from tap_dataforseo_gemini.errors import AnswerTooLargeError, DeadlineExceededError
+from tap_dataforseo_gemini.streams import LlmResponsesStream
+from tap_dataforseo_gemini.tap import NAME, TapDataForSEOGemini
+from tests.harness import config_for, run_tap
+
+
+def collector(url: str, **settings: object) -> LlmResponsesStream:
+    """The llm_responses stream of a tap built in this process."""
+    tap = TapDataForSEOGemini(config=config_for(url, **settings))
+    stream = tap.streams["llm_responses"]
+    assert isinstance(stream, LlmResponsesStream)
+    return stream
+
+
+@pytest.mark.parametrize("task_id", ["a?b", "c#d", "e%2Ff", "g/h", "..", ".", "i j"])
+def test_a_task_id_reaches_the_api_as_one_literal_path_segment(emulator, task_id):
+    task = collector(emulator.url).task_get(task_id)
+    # The emulator answers "Task Not Found." for the id it decoded from the path.
+    assert (task["id"], task["status_code"]) == (task_id, 40400)
+    # Dot segments are percent-encoded too: servers and proxies resolve them.
+    segment = emulator.requests[-1].path.rsplit("/", 1)[1]
+    assert segment not in {".", ".."}
+    assert unquote(segment) == task_id
+
+
+def test_an_answer_that_drips_fails_at_the_request_deadline(emulator):
+    emulator.inject(Fault.DRIP, path_contains="task_get")
+    stream = collector(emulator.url, request_timeout=1, max_tries=1)
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceededError, match="request_timeout"):
+        stream.task_get(emulator.add_tasks(1)[0])
+    # The whole answer would take minutes at one byte a tenth of a second.
+    assert time.monotonic() - started < 5
+
+
+def test_an_answer_past_the_deadline_is_retried(emulator):
+    task_id = emulator.add_tasks(1)[0]
+    emulator.inject(Fault.DRIP, path_contains="task_get")
+    task = collector(emulator.url, request_timeout=1, max_tries=2).task_get(task_id)
+    assert (task["id"], task["status_code"]) == (task_id, 20000)
+
+
+def test_an_answer_past_the_size_cap_is_cut_off_and_refused(emulator):
+    emulator.inject(Fault.HUGE, path_contains="task_get")
+    stream = collector(emulator.url, max_answer_bytes=1_000_000)
+    with pytest.raises(AnswerTooLargeError, match="max_answer_bytes"):
+        stream.task_get(emulator.add_tasks(1)[0])
+    # Reading stopped at the cap: the emulator could not send its 100 MB.
+    assert emulator.huge_bytes_sent < emulator.huge_bytes // 4
+
+
+def test_an_answer_whose_length_passes_the_cap_is_refused_before_reading(emulator):
+    stream = collector(emulator.url, max_answer_bytes=100)
+    with pytest.raises(AnswerTooLargeError, match="task_get"):
+        stream.task_get(emulator.add_tasks(1)[0])
+
+
+def test_a_run_whose_answers_never_finish_ends_with_one_line(emulator):
+    emulator.add_tasks(1)
+    emulator.inject(Fault.DRIP, times=9, path_contains="task_get")
+    run = run_tap(config_for(emulator.url, request_timeout=1, max_tries=1))
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[-1] == (
+        f"{NAME}: error: task_get: no whole answer within request_timeout from "
+        f"{emulator.url}"
+    )
