@@ -36,9 +36,9 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## bench: throughput, rate-ceiling and memory figures (not part of the tests)
+## bench: throughput, rate-ceiling, limit-learning and memory figures (not tests); 10 s windows
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --quick
 
 ## definition: tap-dataforseo-gemini.yml and meltano.yml's extractor settings from --about
 definition: $(STAMP)

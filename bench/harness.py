@@ -27,17 +27,25 @@ _DONE = re.compile(
     r"([\d.]+) tasks/s"
 )
 _RECORD = b'{"type":"RECORD","stream":"'
+_REFUSED = re.compile(r"Retrying .*status 40202")
+_LEARNT = re.compile(r"(DataForSEO (?:allows|answered 40202) [^\n]*)")
 
 
 class Emulator(EmulatorProcess):
     """The emulator in its own process, with the bench's login and options."""
 
-    def __init__(self, tasks: int, root: Path = ROOT, **options: float | int) -> None:
-        """Prepare ``--tasks tasks`` plus ``--<option> value`` for each option."""
+    def __init__(
+        self, tasks: int, root: Path = ROOT, **options: float | int | bool
+    ) -> None:
+        """Prepare ``--tasks tasks`` plus ``--<option> value`` for each option.
+
+        An option given as True is a flag (``no_rate_limit_headers=True``).
+        """
         args = ["--port", "0", "--tasks", str(tasks)]
         args += ["--login", LOGIN, "--password", PASSWORD]
         for name, value in options.items():
-            args += [f"--{name.replace('_', '-')}", str(value)]
+            flag = f"--{name.replace('_', '-')}"
+            args += [flag] if value is True else [flag, str(value)]
         super().__init__(*args, cwd=root, start_timeout=120)
 
     def cpu_seconds(self) -> float:
@@ -57,6 +65,10 @@ class TapRun:
     collected: int | None = None
     collect_seconds: float | None = None
     retries: int = 0
+    #: Tries the API refused with 40202 (rate limit exceeded).
+    refused: int = 0
+    #: The tap's log line saying it learnt a lower limit, if any.
+    learnt: str = ""
     stderr_tail: str = ""
     #: CPU seconds of the emulator, and of everything else on the machine.
     emulator_cpu: float = 0.0
@@ -146,6 +158,8 @@ def run_tap(
             max_rss_kb=usage.ru_maxrss,
             records=_count_records(work / "out.jsonl"),
             retries=stderr.count("Retrying "),
+            refused=len(_REFUSED.findall(stderr)),
+            learnt=next(iter(_LEARNT.findall(stderr)), ""),
             stderr_tail=stderr[-3000:],
             emulator_cpu=emulator_cpu,
         )

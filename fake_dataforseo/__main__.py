@@ -30,11 +30,22 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--answer-bytes", type=int, default=2000)
     parser.add_argument("--login", default="login")
     parser.add_argument("--password", default="secret-pass")
-    parser.add_argument("--rate-limit", type=int, default=2000, help="requests/window")
+    parser.add_argument("--rate-limit", type=int, default=10000, help="calls/window")
     parser.add_argument("--tasks-ready-limit", type=int, default=20)
     parser.add_argument("--id-list-limit", type=int, default=10)
     parser.add_argument("--rate-window", type=float, default=60.0, help="seconds")
     parser.add_argument("--no-id-list", action="store_true", help="id_list answers 404")
+    parser.add_argument(
+        "--no-rate-limit-headers",
+        action="store_true",
+        help="send no X-RateLimit-Limit / -Remaining headers",
+    )
+    parser.add_argument(
+        "--max-concurrent",
+        type=int,
+        default=0,
+        help="requests at once before 40209 answers (0: no cap)",
+    )
     parser.add_argument(
         "--sandbox",
         action="store_true",
@@ -79,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         rate_window_seconds=args.rate_window,
         id_list_enabled=not args.no_id_list,
         port=args.port,
+        rate_limit_headers=not args.no_rate_limit_headers,
+        max_concurrent=args.max_concurrent,
         clock_offset=timedelta(minutes=args.clock_offset_minutes),
         sandbox=args.sandbox,
     )

@@ -22,26 +22,27 @@ MAX_TEXT = 500
 _OUT_FORMAT = "%Y-%m-%d %H:%M:%S +00:00"
 _IN_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 
-#: Per se: (model_name, resolved version, web_search_supported, task_post_supported).
-MODELS: dict[str, tuple[tuple[str, str, bool, bool], ...]] = {
+#: Per se: (model_name, resolved version, web_search_supported,
+#: task_post_supported, reasoning).
+MODELS: dict[str, tuple[tuple[str, str, bool, bool, bool], ...]] = {
     "gemini": (
-        ("gemini-2.5-pro", "gemini-2.5-pro-preview-06-05", True, True),
-        ("gemini-2.5-flash", "gemini-2.5-flash-preview-05-20", True, True),
-        ("gemini-2.0-flash", "gemini-2.0-flash-001", True, True),
-        ("gemini-2.0-flash-lite", "gemini-2.0-flash-lite-001", False, True),
-        ("gemini-1.5-pro", "gemini-1.5-pro-002", False, False),
+        ("gemini-2.5-pro", "gemini-2.5-pro-preview-06-05", True, True, True),
+        ("gemini-2.5-flash", "gemini-2.5-flash-preview-05-20", True, True, True),
+        ("gemini-2.0-flash", "gemini-2.0-flash-001", True, True, False),
+        ("gemini-2.0-flash-lite", "gemini-2.0-flash-lite-001", False, True, False),
+        ("gemini-1.5-pro", "gemini-1.5-pro-002", False, False, False),
     ),
     "chat_gpt": (
-        ("gpt-4.1", "gpt-4.1-2025-04-14", True, True),
-        ("gpt-4.1-mini", "gpt-4.1-mini-2025-04-14", True, True),
-        ("gpt-4o", "gpt-4o-2024-08-06", True, True),
-        ("o3-mini", "o3-mini-2025-01-31", False, True),
+        ("gpt-4.1", "gpt-4.1-2025-04-14", True, True, False),
+        ("gpt-4.1-mini", "gpt-4.1-mini-2025-04-14", True, True, False),
+        ("gpt-4o", "gpt-4o-2024-08-06", True, True, False),
+        ("o3-mini", "o3-mini-2025-01-31", False, True, True),
     ),
     "claude": (
-        ("claude-opus-4-0", "claude-opus-4-20250514", True, True),
-        ("claude-sonnet-4-0", "claude-sonnet-4-20250514", True, True),
-        ("claude-3-7-sonnet-latest", "claude-3-7-sonnet-20250219", True, True),
-        ("claude-3-5-haiku-latest", "claude-3-5-haiku-20241022", False, True),
+        ("claude-opus-4-0", "claude-opus-4-20250514", True, True, True),
+        ("claude-sonnet-4-0", "claude-sonnet-4-20250514", True, True, True),
+        ("claude-3-7-sonnet-latest", "claude-3-7-sonnet-20250219", True, True, True),
+        ("claude-3-5-haiku-latest", "claude-3-5-haiku-20241022", False, True, False),
     ),
 }
 DEFAULT_MODEL = {
@@ -425,6 +426,7 @@ def models_result(se: str) -> list[dict[str, Any]]:
             "model_name": name,
             "web_search_supported": web_search,
             "task_post_supported": task_post,
+            "reasoning": reasoning,
         }
-        for name, _, web_search, task_post in MODELS[se]
+        for name, _, web_search, task_post, reasoning in MODELS[se]
     ]

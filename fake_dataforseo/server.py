@@ -46,6 +46,7 @@ MSG_UNAUTHORIZED = (
     "Please check your login and password."
 )
 MSG_RATE_LIMIT = "Rate-limit per minute exceeded."
+MSG_TOO_MANY_IN_FLIGHT = "Too many simultaneous requests."
 MSG_TOO_MANY_TASKS = "You can set no more than 100 tasks at a time."
 MSG_BAD_POST = "POST Data Is Invalid."
 MSG_COST_LIMIT = (
@@ -60,6 +61,22 @@ _FAULT_ENVELOPES: dict[Fault, tuple[int, int, str, list[Any] | None]] = {
     Fault.INTERNAL_50000: (200, 50000, "Internal Error.", []),
     Fault.RATE_LIMIT_40202: (200, 40202, MSG_RATE_LIMIT, []),
     Fault.HTTP_402: (402, 40200, "Payment Required.", None),
+    Fault.ACCOUNT_BLOCKED_40201: (
+        200,
+        40201,
+        "Our algorithms found suspicious activity in your DataForSEO account. "
+        "It has been temporarily blocked.",
+        [],
+    ),
+    Fault.COST_LIMIT_40203: (200, 40203, MSG_COST_LIMIT, []),
+    Fault.IP_NOT_WHITELISTED_40207: (
+        200,
+        40207,
+        "Access denied. Your IP is not whitelisted.",
+        [],
+    ),
+    Fault.TOO_MANY_IN_FLIGHT_40209: (200, 40209, MSG_TOO_MANY_IN_FLIGHT, []),
+    Fault.NOT_IMPLEMENTED_50100: (200, 50100, "Not Implemented.", []),
     Fault.INVALID_PATH_40402: (200, 40402, "Invalid Path.", []),
     Fault.NO_DATA_40404: (200, 40404, MSG_NO_DATA, []),
     Fault.WRONG_SHAPE: (200, 20000, "Ok.", None),
@@ -85,10 +102,11 @@ class _Reply(NamedTuple):
     http_status: int
     body: bytes
     status_code: int | None
-    limit: int
-    remaining: int
+    limit: int | str
+    remaining: int | str
     content_type: str = "application/json"
     cache: list[bytes | None] | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class Emulator:
@@ -102,7 +120,7 @@ class Emulator:
         latency: float = 0.0,
         latency_jitter: float = 0.0,
         answer_bytes: int = 2000,
-        rate_limit_per_minute: int = 2000,
+        rate_limit_per_minute: int = 10000,
         tasks_ready_limit_per_minute: int = 20,
         id_list_limit_per_minute: int = 10,
         rate_window_seconds: float = 60.0,
@@ -110,6 +128,9 @@ class Emulator:
         port: int = 0,
         clock_offset: timedelta = timedelta(0),
         sandbox: bool = False,
+        *,
+        rate_limit_headers: bool = True,
+        max_concurrent: int = 0,
     ) -> None:
         """Configure the emulator; `start()` opens the socket on 127.0.0.1.
 
@@ -129,6 +150,12 @@ class Emulator:
         self.id_list_limit_per_minute = id_list_limit_per_minute
         self.rate_window_seconds = rate_window_seconds
         self.id_list_enabled = id_list_enabled
+        #: Send X-RateLimit-Limit and -Remaining (the API may not, on every call).
+        self.rate_limit_headers = rate_limit_headers
+        #: Requests handled at once before more are answered 40209 (0: no cap).
+        self.max_concurrent = max_concurrent
+        #: The Retry-After header of Fault.HTTP_429: seconds or an HTTP date.
+        self.retry_after = "1"
         self.sandbox = sandbox
         #: Status of tasks created by HTTP task_post: done, queued, handed, failed.
         self.post_status = "done"
@@ -367,7 +394,10 @@ class Emulator:
     # ------------------------------------------------------------ observability
     @property
     def requests(self) -> list[RequestRecord]:
-        """(monotonic_start, monotonic_end, method, path, status_code_in_body)."""
+        """(monotonic_start, monotonic_end, method, path, status_code_in_body).
+
+        The status code is the HTTP one (429) for an answer without an envelope.
+        """
         with self._lock:
             return list(self._requests)
 
@@ -429,9 +459,10 @@ class Emulator:
         with self._lock:
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
+            crowded = 0 < self.max_concurrent < self._in_flight
         code: int | None = None
         try:
-            code = self._serve_one(handler, method, start)
+            code = self._serve_one(handler, method, start, crowded=crowded)
         except Exception:  # recorded for tests; the connection is closed
             self.errors.append(traceback.format_exc())
             handler.close_connection = True
@@ -443,15 +474,16 @@ class Emulator:
                     RequestRecord(start, end, method, handler.path, code)
                 )
 
-    def _serve_one(self, handler: _Handler, method: str, start: float) -> int | None:
+    def _serve_one(
+        self, handler: _Handler, method: str, start: float, *, crowded: bool
+    ) -> int | None:
+        """Answer one request; ``crowded``: it came over the concurrency cap."""
         body = _read_body(handler)
         path = handler.path.partition("?")[0]
         fault = self._take_fault(handler.path)
-        delay = self.latency
-        if self.latency_jitter > 0:
-            delay += self._jitter.uniform(0.0, self.latency_jitter)
-        if delay > 0:
-            time.sleep(delay)
+        if crowded and fault is None:
+            fault = Fault.TOO_MANY_IN_FLIGHT_40209
+        self._delay()
         if fault is Fault.SLOW:
             time.sleep(self.slow_seconds)
             fault = None
@@ -464,18 +496,33 @@ class Emulator:
             return 200
         if fault is Fault.ECHO_HEADERS:
             reply = self._echo_headers(handler, path)
-        elif fault not in (None, Fault.DRIP, Fault.LOST_ANSWER):
+        elif fault not in (
+            None,
+            Fault.DRIP,
+            Fault.LOST_ANSWER,
+            Fault.MALFORMED_RATE_HEADERS,
+        ):
             reply = self._fault_reply(fault, path)
         else:
             reply = self._dispatch(handler, method, path, body, start)
         if fault is Fault.LOST_ANSWER:
             handler.close_connection = True
             return None
+        if fault is Fault.MALFORMED_RATE_HEADERS:
+            reply = reply._replace(limit="\u00b2", remaining="\u00b2")
         if fault is Fault.DRIP:
             _drip(handler, reply, self.drip_seconds)
         else:
-            _send(handler, reply)
+            _send(handler, reply, rate_limit_headers=self.rate_limit_headers)
         return reply.status_code
+
+    def _delay(self) -> None:
+        """Sleep the configured latency, plus its jitter."""
+        delay = self.latency
+        if self.latency_jitter > 0:
+            delay += self._jitter.uniform(0.0, self.latency_jitter)
+        if delay > 0:
+            time.sleep(delay)
 
     def _take_fault(self, path: str) -> Fault | None:
         with self._lock:
@@ -896,6 +943,16 @@ class Emulator:
             if fault is Fault.WRONG_SHAPE:
                 payload.update(tasks_count=1, tasks="unexpected")
             return _Reply(http, p.dumps(payload), code, limit, remaining)
+        if fault is Fault.HTTP_429:
+            return _Reply(
+                429,
+                b"Too Many Requests",
+                429,
+                limit,
+                remaining,
+                content_type="text/plain",
+                headers=(("Retry-After", self.retry_after),),
+            )
         if fault is Fault.TASK_50000:
             tid = path.rstrip("/").rsplit("/", 1)[-1]
             task = p.task_object(
@@ -1057,7 +1114,7 @@ def _read_body(handler: _Handler) -> bytes:
     return b""
 
 
-def _send(handler: _Handler, reply: _Reply) -> None:
+def _send(handler: _Handler, reply: _Reply, *, rate_limit_headers: bool) -> None:
     """Write status, headers and body (gzip when accepted) in one flush."""
     body = reply.body
     encoding = handler.headers.get("Accept-Encoding", "")
@@ -1077,8 +1134,11 @@ def _send(handler: _Handler, reply: _Reply) -> None:
         handler.send_header("Content-Length", str(len(body)))
         if gzipped:
             handler.send_header("Content-Encoding", "gzip")
-        handler.send_header("X-RateLimit-Limit", str(reply.limit))
-        handler.send_header("X-RateLimit-Remaining", str(reply.remaining))
+        if rate_limit_headers:
+            handler.send_header("X-RateLimit-Limit", str(reply.limit))
+            handler.send_header("X-RateLimit-Remaining", str(reply.remaining))
+        for name, value in reply.headers:
+            handler.send_header(name, value)
         handler.end_headers()
         handler.wfile.write(body)
     except OSError:

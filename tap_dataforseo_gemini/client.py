@@ -7,6 +7,7 @@ import threading
 import time
 import typing as t
 from functools import cached_property
+from http import HTTPStatus
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import backoff
@@ -17,7 +18,11 @@ from singer_sdk import RESTStream
 from singer_sdk.exceptions import RetriableAPIError
 
 from tap_dataforseo_gemini import body, envelope
-from tap_dataforseo_gemini.errors import APIError
+from tap_dataforseo_gemini.errors import (
+    APIError,
+    RateLimitedError,
+    TooManyInFlightError,
+)
 from tap_dataforseo_gemini.records import Where
 
 if t.TYPE_CHECKING:
@@ -28,6 +33,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.streams.rest import HTTPRequest
 
     from tap_dataforseo_gemini.clock import ApiClock
+    from tap_dataforseo_gemini.concurrency import InFlightLimit
     from tap_dataforseo_gemini.rate_limit import RateLimits
 
 #: Exceptions a retry may cure: transport trouble and answers marked retriable.
@@ -124,6 +130,11 @@ class DataForSEOStream(RESTStream):
         return self._tap.rate_limits  # type: ignore[attr-defined]
 
     @property
+    def in_flight(self) -> InFlightLimit:
+        """The run's bound on requests at once, shared by all streams and workers."""
+        return self._tap.in_flight  # type: ignore[attr-defined]
+
+    @property
     def api_clock(self) -> ApiClock:
         """DataForSEO's clock, shared by all streams."""
         return self._tap.api_clock  # type: ignore[attr-defined]
@@ -141,11 +152,23 @@ class DataForSEOStream(RESTStream):
         envelope.check(response, endpoint)
 
     def request_decorator(self, func: Callable[..., t.Any]) -> Callable[..., t.Any]:
-        """Pace each try to the rate limits, and retry with exponential backoff."""
+        """Pace each try to the limits, and retry with exponential backoff.
+
+        A rate-limit answer tunes the windows (and a ``Retry-After`` pauses every
+        call); a 40209 leaves fewer requests in flight.
+        """
 
         def paced(request: requests.PreparedRequest, *args: t.Any) -> t.Any:
-            with self.rate_limits.slot(endpoint_of(request.path_url or "")):
-                return func(request, *args)
+            endpoint = endpoint_of(request.path_url or "")
+            with self.in_flight.slot(), self.rate_limits.slot(endpoint):
+                try:
+                    return func(request, *args)
+                except RateLimitedError as exc:
+                    self._rate_limited(endpoint, exc)
+                    raise
+                except TooManyInFlightError:
+                    self._too_many_in_flight()
+                    raise
 
         return backoff.on_exception(
             self.backoff_wait_generator,
@@ -156,6 +179,23 @@ class DataForSEOStream(RESTStream):
             on_backoff=self.backoff_handler,
             logger=None,
         )(paced)
+
+    def _rate_limited(self, endpoint: str, error: RateLimitedError) -> None:
+        if error.retry_after is not None:
+            self.rate_limits.pause(
+                min(error.retry_after, float(self.config["max_retry_seconds"]))
+            )
+        if error.response is None or error.response.status_code == HTTPStatus.OK:
+            self.rate_limits.refused(endpoint)
+
+    def _too_many_in_flight(self) -> None:
+        limit, first = self.in_flight.shrink()
+        if first:
+            self.logger.warning(
+                "DataForSEO answered 40209 (too many requests at once): %d in flight "
+                "from now on, fewer if it answers 40209 again",
+                limit,
+            )
 
     def backoff_wait_generator(self) -> t.Generator[float, None, None]:
         """Exponential waits from one second, capped at a rate-limit window."""

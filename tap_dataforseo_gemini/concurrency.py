@@ -1,10 +1,12 @@
-"""Run a function over items on a pool of threads, yielding results in order."""
+"""Ordered concurrent map over a thread pool, and the bound on calls in flight."""
 
 from __future__ import annotations
 
+import threading
 import typing as t
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from itertools import islice
 
 if t.TYPE_CHECKING:
@@ -46,3 +48,42 @@ def ordered_map(
                 yield item, result
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+class InFlightLimit:
+    """At most ``limit`` calls at once; the limit shrinks when the server says so.
+
+    Thread-safe: all workers of a run share one instance.
+    """
+
+    def __init__(self, limit: int) -> None:
+        """Allow ``limit`` calls at once."""
+        self.limit = limit
+        self._running = 0
+        self._shrunk = False
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one of the ``limit`` places for the duration of a call."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._running < self.limit)
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._running -= 1
+                self._changed.notify()
+
+    def shrink(self) -> tuple[int, bool]:
+        """One fewer than were running when the server refused (40209), at least 1.
+
+        Each refused call lowers the limit by one below what ran, so a burst of
+        refusals settles near what the server takes. Returns the new limit, and
+        whether this was the first shrink.
+        """
+        with self._changed:
+            self.limit = max(1, min(self.limit, self._running) - 1)
+            first, self._shrunk = not self._shrunk, True
+            return self.limit, first

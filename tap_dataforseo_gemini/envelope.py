@@ -8,24 +8,57 @@ from http import HTTPStatus
 from types import UnionType
 
 from tap_dataforseo_gemini.errors import (
+    AccountError,
     APIError,
     AuthenticationError,
     EndpointNotFoundError,
     MalformedAnswerError,
     PaymentRequiredError,
+    RateLimitedError,
+    TooManyInFlightError,
     TransientAPIError,
 )
+from tap_dataforseo_gemini.rate_limit import retry_after
 
 if t.TYPE_CHECKING:
     import requests
 
 OK = 20000
 NOT_AUTHORIZED = 40100
+ACCOUNT_BLOCKED = 40201
 RATE_LIMITED = 40202
+COST_LIMIT = 40203
+IP_NOT_WHITELISTED = 40207
+TOO_MANY_IN_FLIGHT = 40209
 NOT_FOUND = 40400
 TASK_HANDED = 40601
 TASK_IN_QUEUE = 40602
 INTERNAL_ERROR = 50000
+NOT_IMPLEMENTED = 50100
+
+#: Statuses no retry cures, each with what it means and what to do ({} = detail).
+FATAL = {
+    ACCOUNT_BLOCKED: (
+        AccountError,
+        "DataForSEO has blocked the account for suspicious activity ({}): "
+        "ask DataForSEO support to unblock it",
+    ),
+    COST_LIMIT: (
+        AccountError,
+        "the account's cost limit is reached ({}): raise it in the DataForSEO "
+        "dashboard, or wait for the limit's period to end",
+    ),
+    IP_NOT_WHITELISTED: (
+        AccountError,
+        "DataForSEO refused this machine's IP address ({}): add it to the "
+        "account's IP whitelist in the DataForSEO dashboard",
+    ),
+    NOT_IMPLEMENTED: (
+        APIError,
+        "DataForSEO does not implement this call ({}): check the `api_url` and "
+        "`llm` settings",
+    ),
+}
 
 #: Task statuses that mean "not done yet": the task stays pending.
 NOT_READY = frozenset({TASK_HANDED, TASK_IN_QUEUE})
@@ -35,7 +68,9 @@ _CACHE_ATTRIBUTE = "_dataforseo_envelope"
 
 def is_transient(status_code: int) -> bool:
     """Tell whether a status is trouble that a later try may not meet."""
-    return status_code == RATE_LIMITED or status_code >= INTERNAL_ERROR
+    if status_code in {RATE_LIMITED, TOO_MANY_IN_FLIGHT}:
+        return True
+    return status_code >= INTERNAL_ERROR and status_code not in FATAL
 
 
 #: Waits (seconds) before asking again for a task that answered a task-level error.
@@ -53,8 +88,23 @@ def retries_task(status_code: int) -> bool:
 
 
 def is_payment_problem(status_code: int) -> bool:
-    """Tell whether a status is a balance or payment problem (402xx but 40202)."""
-    return 40200 <= status_code < 40300 and status_code != RATE_LIMITED
+    """Tell whether a status is a balance or payment problem (the other 402xx)."""
+    return 40200 <= status_code < 40300 and not (
+        is_transient(status_code) or status_code in FATAL
+    )
+
+
+def transient_error(
+    status: int, detail: str, response: requests.Response
+) -> TransientAPIError:
+    """The retriable error of a transient status: rate limits are told apart."""
+    if status == RATE_LIMITED:
+        return RateLimitedError(
+            detail, response, retry_after=retry_after(response.headers)
+        )
+    if status == TOO_MANY_IN_FLIGHT:
+        return TooManyInFlightError(detail, response)
+    return TransientAPIError(detail, response)
 
 
 def read(response: requests.Response, endpoint: str) -> dict[str, t.Any]:
@@ -124,10 +174,21 @@ def check(response: requests.Response, endpoint: str) -> None:
     """Raise the error an answer stands for, if any; retriable ones are marked so.
 
     The HTTP status comes first (401, 402, 404 and 5xx are the only codes the API
-    sends besides 200), then the envelope's status, then each task's; a
-    ``task_get`` task's own error (but 40202) is the task's, not the request's.
+    documents besides 200; a 429 from anything in between is retried after its
+    ``Retry-After``), then the envelope's status, then each task's; a
+    ``task_get`` task's own error (but 40202 and 40209) is the task's, not the
+    request's.
     """
     code = response.status_code
+    if code == HTTPStatus.TOO_MANY_REQUESTS:
+        raise RateLimitedError(
+            f"HTTP 429 from {endpoint}",
+            response,
+            retry_after=retry_after(response.headers),
+        )
+    if code in {HTTPStatus.UNAUTHORIZED, HTTPStatus.PAYMENT_REQUIRED}:
+        status = _status_of(response)
+        _check_fatal(status, f"{endpoint}: HTTP {code}, status {status}")
     if code == HTTPStatus.UNAUTHORIZED:
         raise AuthenticationError(
             "DataForSEO rejected the login and password (HTTP 401, status 40100): "
@@ -138,7 +199,7 @@ def check(response: requests.Response, endpoint: str) -> None:
             f"DataForSEO refused {endpoint} for payment (HTTP 402): "
             "check the account balance"
         )
-    if code >= HTTPStatus.INTERNAL_SERVER_ERROR or code == HTTPStatus.TOO_MANY_REQUESTS:
+    if code >= HTTPStatus.INTERNAL_SERVER_ERROR:
         raise TransientAPIError(f"HTTP {code} from {endpoint}", response)
     if code == HTTPStatus.NOT_FOUND:
         raise EndpointNotFoundError(f"{endpoint} is not found (HTTP 404)")
@@ -148,13 +209,32 @@ def check(response: requests.Response, endpoint: str) -> None:
     _check_status(body["status_code"], body["status_message"], endpoint, response)
     for task in body["tasks"] or []:
         if is_transient(task["status_code"]) and (
-            endpoint != "task_get" or task["status_code"] == RATE_LIMITED
+            endpoint != "task_get"
+            or task["status_code"] in {RATE_LIMITED, TOO_MANY_IN_FLIGHT}
         ):
-            raise TransientAPIError(
+            raise transient_error(
+                task["status_code"],
                 f"{endpoint}: task status {task['status_code']} "
                 f"{task['status_message']}",
                 response,
             )
+
+
+def _status_of(response: requests.Response) -> int | None:
+    """The envelope's status of an error answer, if its body has one."""
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    status = body.get("status_code") if isinstance(body, dict) else None
+    return status if type(status) is int else None
+
+
+def _check_fatal(status: int | None, detail: str) -> None:
+    """Raise the one-line error of a status in the ``FATAL`` table."""
+    if status in FATAL:
+        error, advice = FATAL[status]
+        raise error(advice.format(detail))
 
 
 def _check_status(
@@ -162,6 +242,7 @@ def _check_status(
 ) -> None:
     if status == OK:
         return
+    _check_fatal(status, f"{endpoint}: status {status}")
     detail = f"{endpoint}: status {status} {message}"
     if status == NOT_AUTHORIZED:
         raise AuthenticationError(
@@ -169,7 +250,7 @@ def _check_status(
             "check the `login` and `password` settings"
         )
     if is_transient(status):
-        raise TransientAPIError(detail, response)
+        raise transient_error(status, detail, response)
     if is_payment_problem(status):
         raise PaymentRequiredError(f"{detail}: check the account balance")
     if status == NOT_FOUND:

@@ -22,8 +22,34 @@ class EndpointNotFoundError(APIError):
     """The API has no such endpoint (HTTP 404, status 40400)."""
 
 
+class AccountError(FatalAPIError):
+    """The account may not make calls now (40201, 40203, 40207): its owner must act."""
+
+
 class TransientAPIError(RetriableAPIError):
     """HTTP 5xx, status 50000 or rate limit 40202: worth another try."""
+
+
+class RateLimitedError(TransientAPIError):
+    """Status 40202 or HTTP 429: too many calls in the window.
+
+    ``retry_after`` is the server's ``Retry-After`` in seconds, when it sent one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        response: requests.Response | None = None,
+        *,
+        retry_after: float | None = None,
+    ) -> None:
+        """Keep the seconds the server asked to wait, if any."""
+        super().__init__(message, response)
+        self.retry_after = retry_after
+
+
+class TooManyInFlightError(TransientAPIError):
+    """Status 40209: too many requests at once for the account."""
 
 
 class MalformedAnswerError(RetriableAPIError):

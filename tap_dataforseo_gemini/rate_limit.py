@@ -1,15 +1,63 @@
-"""Per-minute request windows, shared by every thread of a run."""
+"""Per-minute request windows shared by every thread, and the headers tuning them."""
 
 from __future__ import annotations
 
 import heapq
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 #: Calls this close to leaving the window count as gone (absorbs float rounding).
 _EPSILON = 1e-6
+#: A 40202 teaches the limit only after at least 1/LEARN_FROM of it was used.
+LEARN_FROM = 10
+#: Digits a count may have: more is no real count (and ``int`` refuses 4300+).
+COUNT_DIGITS = 12
+LIMIT_HEADER = "X-RateLimit-Limit"
+REMAINING_HEADER = "X-RateLimit-Remaining"
+
+
+class MalformedHeaderError(ValueError):
+    """A header that should hold a count or a time holds something else."""
+
+
+def count(value: str | None) -> int | None:
+    """A header's count of calls: a few ASCII digits (``'²'.isdigit()`` is True).
+
+    Raises:
+        MalformedHeaderError: the header is there but is not such a count.
+    """
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= COUNT_DIGITS):
+        raise MalformedHeaderError(value)
+    return int(value)
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds a ``Retry-After`` header asks to wait: seconds, or an HTTP date.
+
+    A date counts from the answer's own ``Date`` (the server's clock), else from
+    this machine's clock. None when the header is absent or unreadable.
+    """
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return float(count(value.strip()) or 0)
+    except MalformedHeaderError:
+        pass
+    try:
+        until = parsedate_to_datetime(value)
+        sent = headers.get("Date")
+        now = parsedate_to_datetime(sent) if sent else datetime.now(UTC)
+        return max((until - now).total_seconds(), 0.0)
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 class RateLimiter:
@@ -32,11 +80,15 @@ class RateLimiter:
         if limit < 1:
             raise ValueError("a rate limit must allow at least one call")
         self.limit = limit
+        #: The limit the settings allow: what the server says never raises it.
+        self.ceiling = limit
         self.window = window
         self._clock = clock
         self._ended: list[float] = []
         self._running = 0
         self._waiting = 0
+        self._paused_until = float("-inf")
+        self._lowered_at = float("-inf")
         self._changed = threading.Condition()
 
     def acquire(self) -> float:
@@ -45,17 +97,28 @@ class RateLimiter:
         with self._changed:
             while True:
                 now = self._clock()
-                while self._ended and self._ended[0] + self.window <= now + _EPSILON:
-                    heapq.heappop(self._ended)
+                self._forget(now)
+                if now < self._paused_until:
+                    self._hold(self._paused_until - now)
+                    continue
                 if len(self._ended) + self._running < self.limit:
                     self._running += 1
                     return now - started
                 oldest = self._ended[0] + self.window - now if self._ended else None
-                self._waiting += 1
-                try:
-                    self._wait(oldest)
-                finally:
-                    self._waiting -= 1
+                self._hold(oldest)
+
+    def _hold(self, timeout: float | None) -> None:
+        """Wait as a call held by pacing, counted for ``held_for``."""
+        self._waiting += 1
+        try:
+            self._wait(timeout)
+        finally:
+            self._waiting -= 1
+
+    def _forget(self, now: float) -> None:
+        """Drop the calls that have left the window."""
+        while self._ended and self._ended[0] + self.window <= now + _EPSILON:
+            heapq.heappop(self._ended)
 
     def _wait(self, timeout: float | None) -> None:
         """Sleep until a slot may be free: a call ends, or the oldest leaves."""
@@ -67,9 +130,12 @@ class RateLimiter:
         A call waiting only for calls in flight (no slot ended yet) counts as 0.
         """
         with self._changed:
-            if not self._waiting or not self._ended:
+            if not self._waiting:
                 return 0.0
-            return max(0.0, self._ended[0] + self.window - self._clock())
+            until = self._paused_until
+            if self._ended and len(self._ended) + self._running >= self.limit:
+                until = max(until, self._ended[0] + self.window)
+            return max(0.0, until - self._clock())
 
     def release(self) -> None:
         """End a call: its slot frees ``window`` seconds from now."""
@@ -90,6 +156,41 @@ class RateLimiter:
             for _ in range(spent):
                 heapq.heappush(self._ended, now)
 
+    def follow(self, limit: int) -> bool:
+        """Take the server's limit, never above the settings'; True if it changed."""
+        with self._changed:
+            limit = max(1, min(limit, self.ceiling))
+            changed, self.limit = limit != self.limit, limit
+            self._changed.notify_all()
+        return changed
+
+    def refused(self) -> int | None:
+        """The server refused a call (40202): drop to what the last window managed.
+
+        The calls that ended in the last window are what the server took; the
+        limit drops to them and the window is ridden out before the next call.
+        At most once a window, and only when this window's own calls can explain
+        the refusal (a tenth of its limit or more): after a window another run or
+        client spent, retrying is enough. Returns the new limit, or None.
+        """
+        with self._changed:
+            now = self._clock()
+            self._forget(now)
+            managed = len(self._ended)
+            if (
+                now < self._lowered_at + self.window
+                or managed >= self.limit
+                or managed * LEARN_FROM < self.limit
+            ):
+                return None
+            self.limit, self._lowered_at = managed, now
+        return managed
+
+    def pause(self, seconds: float) -> None:
+        """Start no call for ``seconds`` (a ``Retry-After``)."""
+        with self._changed:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+
     @contextmanager
     def slot(self) -> Iterator[float]:
         """Hold a slot for the duration of a call; yield the seconds waited."""
@@ -101,12 +202,29 @@ class RateLimiter:
 
 
 class RateLimits:
-    """The account-wide window and the tighter windows of single endpoints."""
+    """The account-wide window and the tighter windows of single endpoints.
 
-    def __init__(self, account: RateLimiter, endpoints: dict[str, RateLimiter]) -> None:
+    The server's ``X-RateLimit-*`` headers and its 40202 answers tune them: a
+    header counts for the endpoint's own window if it has one (its limit is the
+    tighter), else for the account's.
+    """
+
+    def __init__(
+        self,
+        account: RateLimiter,
+        endpoints: dict[str, RateLimiter],
+        logger: logging.Logger | None = None,
+    ) -> None:
         """Pair the account window with per-endpoint windows keyed by endpoint name."""
         self.account = account
         self.endpoints = endpoints
+        self.logger = logger or logging.getLogger(__name__)
+        self._warned = False
+        self._warning = threading.Lock()
+
+    def limiter(self, endpoint: str) -> RateLimiter:
+        """The window an endpoint's calls count in first."""
+        return self.endpoints.get(endpoint, self.account)
 
     def held(self) -> tuple[str, float] | None:
         """The window holding calls longest, and for how long; None if none is."""
@@ -121,15 +239,61 @@ class RateLimits:
         return name, seconds
 
     def observe(self, endpoint: str, headers: Mapping[str, str]) -> None:
-        """Take in the server's ``X-RateLimit-Remaining``, when it sends one.
+        """Take in ``X-RateLimit-Limit`` and ``-Remaining``, when the server sends them.
 
-        It counts against the endpoint's own window if it has one (its limit is
-        the tighter), else against the account's.
+        They are advice: a malformed one is ignored, with one warning a run.
         """
-        remaining = headers.get("X-RateLimit-Remaining", "")
-        if remaining.isdigit():
-            limiter = self.endpoints.get(endpoint, self.account)
-            limiter.observe(int(remaining))
+        try:
+            limit = count(headers.get(LIMIT_HEADER))
+            remaining = count(headers.get(REMAINING_HEADER))
+        except MalformedHeaderError as exc:
+            self._warn_malformed(str(exc))
+            return
+        limiter = self.limiter(endpoint)
+        if limit is not None and limiter.follow(limit):
+            self.logger.info(
+                "DataForSEO allows %d calls a window for %s (%s): pacing to %d",
+                limit,
+                endpoint,
+                LIMIT_HEADER,
+                limiter.limit,
+            )
+        if remaining is not None:
+            limiter.observe(remaining)
+
+    def _warn_malformed(self, value: str) -> None:
+        with self._warning:
+            if self._warned:
+                return
+            self._warned = True
+        self.logger.warning(
+            "Ignoring a malformed rate-limit header (%r is not a count of calls): "
+            "pacing goes on from the settings and from 40202 answers",
+            value[:40],
+        )
+
+    def refused(self, endpoint: str) -> None:
+        """A 40202: drop the account's window to what its last window managed.
+
+        Endpoints with their own documented window (``tasks_ready``, ``id_list``)
+        only retry: their few calls cannot say what the account allows.
+        """
+        if endpoint in self.endpoints:
+            return
+        limiter = self.account
+        managed = limiter.refused()
+        if managed is not None:
+            self.logger.warning(
+                "DataForSEO answered 40202 (rate limit exceeded) after %d calls in "
+                "the last %g s: pacing to %d calls a window from now on",
+                managed,
+                limiter.window,
+                managed,
+            )
+
+    def pause(self, seconds: float) -> None:
+        """Start no call on any endpoint for ``seconds`` (a ``Retry-After``)."""
+        self.account.pause(seconds)
 
     @contextmanager
     def slot(self, endpoint: str) -> Iterator[None]:

@@ -356,4 +356,5 @@ def model(item: object, where: Where) -> dict[str, t.Any]:
         "task_post_supported": scalar(
             item.get("task_post_supported"), bool, where / "task_post_supported"
         ),
+        "reasoning": scalar(item.get("reasoning"), bool, where / "reasoning"),
     }

@@ -651,6 +651,11 @@ class ModelsStream(DataForSEOStream):
             th.BooleanType,
             description="Whether task_post (the task method) accepts this model",
         ),
+        th.Property(
+            "reasoning",
+            th.BooleanType,
+            description="A reasoning model (null if the API does not say)",
+        ),
     ).to_dict()
 
     def record_from(self, item: object, where: records.Where) -> dict[str, t.Any]:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tap_dataforseo_gemini.concurrency import ordered_map
+from tap_dataforseo_gemini.concurrency import InFlightLimit, ordered_map
 
 
 class Gauge:
@@ -81,3 +81,29 @@ def test_items_are_read_lazily():
     results = ordered_map(lambda x: x, endless(), workers=2, window=4)
     assert [next(results)[0] for _ in range(10)] == list(range(10))
     results.close()
+
+
+def test_each_refusal_leaves_one_fewer_than_were_running():
+    limit = InFlightLimit(8)
+    slots = [limit.slot() for _ in range(8)]
+    for slot in slots:
+        slot.__enter__()
+    assert limit.shrink() == (7, True)
+    slots.pop().__exit__(None, None, None)
+    assert limit.shrink() == (6, False)
+    for slot in slots:
+        slot.__exit__(None, None, None)
+    assert limit.shrink() == (1, False)
+
+
+def test_calls_wait_for_a_place_under_the_shrunk_limit():
+    limit = InFlightLimit(4)
+    gauge = Gauge()
+
+    def call(item: int) -> int:
+        with limit.slot():
+            return gauge.call(item)
+
+    limit.limit = 2
+    list(ordered_map(call, range(40), workers=4, window=8))
+    assert gauge.peak == 2

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -554,7 +555,9 @@ def test_models_lists_models_of_the_se(client: Client) -> None:
                 "model_name",
                 "web_search_supported",
                 "task_post_supported",
+                "reasoning",
             }
+            assert isinstance(model["reasoning"], bool)
 
 
 # ----------------------------------------------------------------------- id_list
@@ -760,7 +763,7 @@ def test_tasks_ready_and_id_list_have_their_own_tighter_limits() -> None:
         listed = [c.post(ID_LIST, [_window(emulator)]) for _ in range(2)]
         assert [r.json()["status_code"] for r in listed] == [20000, 40202]
         assert c.get(MODELS).json()["status_code"] == 20000
-        assert c.get(MODELS).headers["X-RateLimit-Limit"] == "2000"
+        assert c.get(MODELS).headers["X-RateLimit-Limit"] == "10000"
         c.close()
 
 
@@ -838,6 +841,62 @@ def test_fault_http_402(emu: Emulator, client: Client) -> None:
     assert r.status_code == 402
     assert r.json()["status_code"] == 40200
     assert r.json()["status_message"] == "Payment Required."
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        (Fault.ACCOUNT_BLOCKED_40201, 40201),
+        (Fault.COST_LIMIT_40203, 40203),
+        (Fault.IP_NOT_WHITELISTED_40207, 40207),
+        (Fault.TOO_MANY_IN_FLIGHT_40209, 40209),
+        (Fault.NOT_IMPLEMENTED_50100, 50100),
+    ],
+)
+def test_fault_request_level_status(
+    emu: Emulator, client: Client, fault: Fault, code: int
+) -> None:
+    r, _ = _fault_answer(emu, client, fault)
+    assert r.status_code == 200
+    assert r.json()["status_code"] == code
+    assert r.json()["tasks"] == []
+
+
+def test_fault_http_429_carries_retry_after(emu: Emulator, client: Client) -> None:
+    emu.retry_after = "Wed, 25 Nov 2026 10:00:30 GMT"
+    r, _ = _fault_answer(emu, client, Fault.HTTP_429)
+    assert r.status_code == 429
+    assert r.headers["Retry-After"] == "Wed, 25 Nov 2026 10:00:30 GMT"
+
+
+def test_fault_malformed_rate_headers(emu: Emulator, client: Client) -> None:
+    r, normal = _fault_answer(emu, client, Fault.MALFORMED_RATE_HEADERS)
+    assert r.json()["status_code"] == 20000
+    assert r.headers["X-RateLimit-Remaining"] == "\u00b2"
+    assert normal.headers["X-RateLimit-Remaining"].isdigit()
+
+
+def test_rate_limit_headers_can_be_turned_off() -> None:
+    with Emulator(rate_limit_headers=False) as emulator:
+        c = Client(emulator)
+        answer = c.get(MODELS)
+        assert answer.json()["status_code"] == 20000
+        assert "X-RateLimit-Limit" not in answer.headers
+        assert "X-RateLimit-Remaining" not in answer.headers
+        c.close()
+
+
+def test_requests_over_the_concurrency_cap_are_answered_40209() -> None:
+    with Emulator(latency=0.3, max_concurrent=2) as emulator:
+        clients = [Client(emulator) for _ in range(4)]
+        with ThreadPoolExecutor(4) as pool:
+            codes = list(
+                pool.map(lambda c: c.get(MODELS).json()["status_code"], clients)
+            )
+        assert sorted(codes) == [20000, 20000, 40209, 40209]
+        assert clients[0].get(MODELS).json()["status_code"] == 20000
+        for c in clients:
+            c.close()
 
 
 def test_fault_drop_connection(emu: Emulator, client: Client) -> None:

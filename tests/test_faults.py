@@ -26,6 +26,8 @@ def final_line(run) -> str:
         Fault.NOT_JSON,
         Fault.WRONG_SHAPE,
         Fault.DROP_CONNECTION,
+        Fault.TOO_MANY_IN_FLIGHT_40209,
+        Fault.HTTP_429,
     ],
 )
 def test_transient_faults_on_task_get_are_retried(make_emulator, fault):

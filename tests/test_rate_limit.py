@@ -7,7 +7,13 @@ import time
 
 import pytest
 
-from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits
+from tap_dataforseo_gemini.rate_limit import (
+    MalformedHeaderError,
+    RateLimiter,
+    RateLimits,
+    count,
+    retry_after,
+)
 
 
 class FakeClock:
@@ -169,6 +175,70 @@ def test_remaining_header_counts_against_the_endpoints_own_window():
     assert len(account._ended) == 10
 
 
+def test_a_count_header_is_ascii_digits_only():
+    assert count("2000") == 2000
+    assert count(None) is None
+    for value in ("²", "٣", "-1", "1.5", " 7", "", "9" * 5000):
+        with pytest.raises(MalformedHeaderError):
+            count(value)
+
+
+def test_retry_after_in_seconds_or_as_an_http_date_on_the_servers_clock():
+    assert retry_after({"Retry-After": "7"}) == 7.0
+    assert retry_after(
+        {
+            "Retry-After": "Wed, 25 Nov 2026 10:00:30 GMT",
+            "Date": "Wed, 25 Nov 2026 10:00:00 GMT",
+        }
+    ) == pytest.approx(30.0)
+    assert retry_after({"Retry-After": "soon"}) is None
+    assert retry_after({}) is None
+
+
+def test_the_limit_header_lowers_the_window_but_never_above_the_settings():
+    account, _ = limiter(100)
+    limits = RateLimits(account, {})
+    limits.observe("task_get", {"X-RateLimit-Limit": "40"})
+    assert account.limit == 40
+    limits.observe("task_get", {"X-RateLimit-Limit": "500"})
+    assert account.limit == 100
+
+
+def test_a_malformed_header_changes_nothing_and_warns_once(caplog):
+    account, _ = limiter(100)
+    limits = RateLimits(account, {})
+    for _ in range(3):
+        limits.observe("task_get", {"X-RateLimit-Remaining": "²"})
+    assert account.limit == 100
+    assert account._ended == []
+    assert caplog.text.count("Ignoring a malformed rate-limit header") == 1
+
+
+def test_a_refusal_drops_the_limit_to_what_the_window_managed_once_a_window():
+    rate, clock = limiter(100, window=60.0)
+    for _ in range(30):
+        call(rate, clock, duration=0.1)
+    assert rate.refused() == 30
+    call(rate, clock)
+    assert rate.refused() is None
+    assert rate.limit == 30
+
+
+def test_a_refusal_after_too_few_calls_to_explain_it_changes_nothing():
+    rate, clock = limiter(100, window=60.0)
+    for _ in range(9):
+        call(rate, clock)
+    assert rate.refused() is None
+    assert rate.limit == 100
+
+
+def test_a_pause_holds_every_call_until_it_ends():
+    rate, clock = limiter(100)
+    rate.pause(5.0)
+    assert call(rate, clock) == pytest.approx(5.0)
+    assert call(rate, clock) == 0.0
+
+
 def test_held_names_the_window_a_waiting_call_waits_for_and_how_long():
     clock = FakeClock()
     tasks_ready = RateLimiter(1, 60.0, clock=clock)
@@ -188,3 +258,20 @@ def test_held_names_the_window_a_waiting_call_waits_for_and_how_long():
         pass
     assert seen == [("tasks_ready", 60.0)]
     assert limits.held() is None
+
+
+def test_held_counts_a_retry_after_pause_too():
+    clock = FakeClock()
+    account = RateLimiter(100, 60.0, clock=clock)
+    limits = RateLimits(account, {})
+    seen = []
+
+    def wait(timeout: float | None) -> None:
+        seen.append(limits.held())
+        clock.wait(timeout)
+
+    account._wait = wait
+    limits.pause(7.0)
+    with limits.slot("task_get"):
+        pass
+    assert seen == [("account", 7.0)]
