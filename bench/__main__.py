@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bench.harness import ROOT, Emulator, TapRun, run_tap, tap_config
 from bench.writer import MESSAGES, compare
+from tap_dataforseo_gemini.rate_limit import WINDOW_VARIABLE
 
 #: Targets: x the sequential bound, x the rate ceiling, large/small peak RSS.
 THROUGHPUT_TARGET = 12.0
@@ -137,14 +138,11 @@ def limited_run(
         return run_tap(
             tap_config(
                 emulator.url,
-                **{
-                    "rate_limit_per_minute": limit,
-                    "rate_limit_window_seconds": window,
-                    **args.settings,
-                },
+                **{"rate_limit_per_minute": limit, **args.settings},
             ),
             args.root,
             emulator,
+            env={WINDOW_VARIABLE: str(window)},
         )
 
 

@@ -115,13 +115,15 @@ def run_tap(
     root: Path = ROOT,
     emulator: Emulator | None = None,
     timeout: float = 900.0,
+    env: dict[str, str] | None = None,
 ) -> TapRun:
     """Run ``python -m tap_dataforseo_gemini`` once; measure it with ``wait4``.
 
     It runs from ``root``, so that the package there is the one imported. The
     CPU the ``emulator`` and the rest of the machine used meanwhile is noted.
     Singer messages go to a temporary file (counted after the run, so the pipe
-    never blocks and counting costs the tap nothing), the log to another.
+    never blocks and counting costs the tap nothing), the log to another;
+    ``env`` adds environment variables.
     """
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
@@ -142,6 +144,7 @@ def run_tap(
                     str(work / "config.json"),
                 ],
                 cwd=root,
+                env={**os.environ, **(env or {})},
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,

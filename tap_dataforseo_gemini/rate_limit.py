@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -17,8 +18,18 @@ _EPSILON = 1e-6
 LEARN_FROM = 10
 #: Digits a count may have: more is no real count (and ``int`` refuses 4300+).
 COUNT_DIGITS = 12
+#: DataForSEO's rate-limit window: its limits are calls a minute.
+WINDOW_SECONDS = 60.0
+#: Test-only environment variable shortening the window, so tests need not wait
+#: minutes; not a setting (a run against DataForSEO must keep its minute).
+WINDOW_VARIABLE = "TAP_DATAFORSEO_GEMINI_TEST_RATE_WINDOW_SECONDS"
 LIMIT_HEADER = "X-RateLimit-Limit"
 REMAINING_HEADER = "X-RateLimit-Remaining"
+
+
+def window_seconds() -> float:
+    """The window's length: a minute, unless a test set ``WINDOW_VARIABLE``."""
+    return float(os.environ.get(WINDOW_VARIABLE) or WINDOW_SECONDS)
 
 
 class MalformedHeaderError(ValueError):

@@ -20,7 +20,11 @@ from tap_dataforseo_gemini import envelope, ledger, records
 from tap_dataforseo_gemini.bookmark import Bookmark
 from tap_dataforseo_gemini.client import DataForSEOStream
 from tap_dataforseo_gemini.concurrency import ordered_map
-from tap_dataforseo_gemini.errors import APIError, MalformedAnswerError
+from tap_dataforseo_gemini.errors import (
+    AnswerTooLargeError,
+    APIError,
+    MalformedAnswerError,
+)
 from tap_dataforseo_gemini.progress import Progress, every, waiting
 
 if t.TYPE_CHECKING:
@@ -431,13 +435,18 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         """Collect one task: its answer's task, or the answer's task list if not one.
 
         A task-level error is asked again a few times, quickly; the last answer
-        stands (request-level trouble is retried by ``send``).
+        stands (request-level trouble is retried by ``send``). An answer past
+        ``max_answer_bytes`` is returned as its error: the task's problem, not the
+        run's.
         """
         request = self.get_http_request(
             page=PageContext(stream_context={"id": task_id}, next_page_token=None)
         )
         for wait in (*envelope.TASK_RETRY_WAITS, None):
-            tasks = self.send(request)["tasks"]
+            try:
+                tasks = self.send(request)["tasks"]
+            except AnswerTooLargeError as exc:
+                return exc
             if len(tasks) != 1:
                 return tasks
             if wait is None or not envelope.retries_task(tasks[0]["status_code"]):
@@ -487,10 +496,16 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         self.current_record = record
         yield record
         bookmark.deliver(task_id)
-        return "failed" if record["raw_answer"] is not None else "collected"
+        if record["raw_answer"] is None and record["status_code"] == envelope.OK:
+            return "collected"
+        return "failed"
 
     def _record(self, task_id: str, answer: object) -> dict[str, t.Any]:
         """The record of one ``task_get`` answer, keyed by the id asked for."""
+        if isinstance(answer, AnswerTooLargeError):
+            record = self._failure(task_id, None, str(answer), None)
+            # Nothing of the answer was kept: raw_answer stays null.
+            return {**record, "raw_answer": None}
         if not isinstance(answer, dict):
             problem = "the answer does not hold exactly one task"
             return self._failure(task_id, None, problem, answer)

@@ -31,7 +31,7 @@ from tap_dataforseo_gemini.errors import (
     InvalidInputError,
     InvalidStateError,
 )
-from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits
+from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits, window_seconds
 from tap_dataforseo_gemini.shutdown import (
     NAME,
     TargetClosedError,
@@ -147,8 +147,9 @@ class TapDataForSEOGemini(Tap):
             default=64 * 1024 * 1024,
             title="Largest answer",
             description=(
-                "Bytes an answer may have once decompressed; a larger one ends the "
-                "run (64 MiB: a task_get answer is a few kB)"
+                "Bytes an answer may have once decompressed (64 MiB: a task_get "
+                "answer is a few kB); a larger task_get answer becomes a failure "
+                "record, a larger listing answer ends the run"
             ),
         ),
         th.Property(
@@ -192,13 +193,6 @@ class TapDataForSEOGemini(Tap):
             default=10,
             title="id_list rate limit",
             description="id_list calls a minute",
-        ),
-        th.Property(
-            "rate_limit_window_seconds",
-            th.NumberType(exclusive_minimum=0),
-            default=60.0,
-            title="Rate limit window",
-            description="Length of the rate-limit window in seconds (60; for tests)",
         ),
         th.Property(
             "max_tries",
@@ -288,7 +282,7 @@ class TapDataForSEOGemini(Tap):
     @cached_property
     def rate_limits(self) -> RateLimits:
         """The run's request windows, shared by every stream and worker."""
-        window = float(self.config["rate_limit_window_seconds"])
+        window = window_seconds()
         return RateLimits(
             RateLimiter(self.config["rate_limit_per_minute"], window),
             {

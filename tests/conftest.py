@@ -7,6 +7,7 @@ import typing as t
 import pytest
 
 from fake_dataforseo import Emulator
+from tap_dataforseo_gemini.rate_limit import WINDOW_VARIABLE
 from tests.harness import LOGIN, PASSWORD
 from tests.meltano_project import MeltanoProject, install_project
 
@@ -40,3 +41,13 @@ def emulator(make_emulator: Callable[..., Emulator]) -> Emulator:
 def project(tmp_path_factory: pytest.TempPathFactory) -> MeltanoProject:
     """This repository's meltano.yml in a Meltano project, installed once."""
     return install_project(tmp_path_factory.mktemp("meltano-project"))
+
+
+@pytest.fixture
+def rate_window(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
+    """Shorten the tap's rate-limit window for this test (in-process and children)."""
+
+    def set_window(seconds: float) -> None:
+        monkeypatch.setenv(WINDOW_VARIABLE, str(seconds))
+
+    return set_window

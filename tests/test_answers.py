@@ -53,16 +53,38 @@ def test_an_answer_past_the_deadline_is_retried(emulator):
 def test_an_answer_past_the_size_cap_is_cut_off_and_refused(emulator):
     emulator.inject(Fault.HUGE, path_contains="task_get")
     stream = collector(emulator.url, max_answer_bytes=1_000_000)
-    with pytest.raises(AnswerTooLargeError, match="max_answer_bytes"):
-        stream.task_get(emulator.add_tasks(1)[0])
+    answer = stream.task_get(emulator.add_tasks(1)[0])
+    assert isinstance(answer, AnswerTooLargeError)
+    assert "max_answer_bytes" in str(answer)
     # Reading stopped at the cap: the emulator could not send its 100 MB.
     assert emulator.huge_bytes_sent < emulator.huge_bytes // 4
 
 
 def test_an_answer_whose_length_passes_the_cap_is_refused_before_reading(emulator):
     stream = collector(emulator.url, max_answer_bytes=100)
-    with pytest.raises(AnswerTooLargeError, match="task_get"):
-        stream.task_get(emulator.add_tasks(1)[0])
+    answer = stream.task_get(emulator.add_tasks(1)[0])
+    assert isinstance(answer, AnswerTooLargeError)
+    assert "task_get" in str(answer)
+
+
+def test_a_task_past_the_size_cap_is_a_failure_record_and_the_run_goes_on(emulator):
+    task_ids = emulator.add_tasks(3)
+    emulator.inject(Fault.HUGE, times=1, path_contains=f"task_get/{task_ids[1]}")
+    run = run_tap(config_for(emulator.url, max_answer_bytes=1_000_000))
+    assert run.returncode == 0, run.stderr
+    by_id = {record["id"]: record for record in run.records("llm_responses")}
+    assert set(by_id) == set(task_ids)
+    huge = by_id[task_ids[1]]
+    assert huge["status_code"] is None
+    assert huge["raw_answer"] is None
+    assert huge["status_message"] == (
+        "task_get: the answer is larger than max_answer_bytes (1000000 bytes); "
+        "raise max_answer_bytes if it is expected"
+    )
+    assert [by_id[i]["status_code"] for i in (task_ids[0], task_ids[2])] == [20000] * 2
+    warnings = [line for line in run.stderr.splitlines() if "max_answer_bytes" in line]
+    assert len(warnings) == 1
+    assert f"Task {task_ids[1]}: task_get: the answer is larger" in warnings[0]
 
 
 def test_a_run_whose_answers_never_finish_ends_with_one_line(emulator):

@@ -75,11 +75,6 @@ BAD_SETTINGS = {
         {"id_list_rate_limit_per_minute": 0},
         "0 is less than the minimum of 1 in config['id_list_rate_limit_per_minute']",
     ),
-    "rate_limit_window-0": (
-        {"rate_limit_window_seconds": 0},
-        "0 is less than or equal to the minimum of 0 in "
-        "config['rate_limit_window_seconds']",
-    ),
     "max_answer_bytes-0": (
         {"max_answer_bytes": 0},
         "0 is less than the minimum of 1 in config['max_answer_bytes']",

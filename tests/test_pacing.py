@@ -41,11 +41,13 @@ def test_records_come_out_in_plan_order_whatever_the_answer_order(make_emulator)
     assert collected == sorted(collected)
 
 
-def test_account_window_is_never_exceeded(make_emulator):
+def test_account_window_is_never_exceeded(make_emulator, rate_window):
+    rate_window(1.0)
     emulator = make_emulator(seed=53, rate_limit_per_minute=25, rate_window_seconds=1.0)
     ids = emulator.add_tasks(80)
     config = config_for(
-        emulator.url, rate_limit_per_minute=25, rate_limit_window_seconds=1.0
+        emulator.url,
+        rate_limit_per_minute=25,
     )
     run = run_tap(config)
     assert {r["id"] for r in run.records("llm_responses")} == set(ids)
@@ -57,7 +59,8 @@ def test_account_window_is_never_exceeded(make_emulator):
         assert len(in_window) <= 25
 
 
-def test_a_window_spent_by_an_earlier_run_is_ridden_out(make_emulator):
+def test_a_window_spent_by_an_earlier_run_is_ridden_out(make_emulator, rate_window):
+    rate_window(3.0)
     emulator = make_emulator(
         seed=54, tasks_ready_limit_per_minute=1, rate_window_seconds=3.0
     )
@@ -66,7 +69,6 @@ def test_a_window_spent_by_an_earlier_run_is_ridden_out(make_emulator):
         emulator.url,
         collection_mode="next_run",
         tasks_ready_rate_limit_per_minute=1,
-        rate_limit_window_seconds=3.0,
         max_tries=8,
         max_retry_seconds=60,
     )
@@ -107,13 +109,15 @@ def test_progress_is_logged_on_a_timer_while_no_task_finishes(make_emulator):
     assert len(waiting) >= 3
 
 
-def test_progress_says_when_the_run_waits_for_a_rate_limit_window(make_emulator):
+def test_progress_says_when_the_run_waits_for_a_rate_limit_window(
+    make_emulator, rate_window
+):
+    rate_window(1.0)
     emulator = make_emulator(seed=59, rate_limit_per_minute=6, rate_window_seconds=1.0)
     emulator.add_tasks(12)
     config = config_for(
         emulator.url,
         rate_limit_per_minute=6,
-        rate_limit_window_seconds=1.0,
         progress_interval_seconds=0.2,
     )
     run = run_tap(config)
@@ -123,13 +127,13 @@ def test_progress_says_when_the_run_waits_for_a_rate_limit_window(make_emulator)
     assert re.search(r"; waiting \d+ s for the account rate-limit window$", held[0])
 
 
-def test_a_wait_before_collection_starts_is_logged_too(make_emulator):
+def test_a_wait_before_collection_starts_is_logged_too(make_emulator, rate_window):
+    rate_window(1.5)
     emulator = make_emulator(seed=60, rate_limit_per_minute=2, rate_window_seconds=1.5)
     emulator.add_tasks(1)
     config = config_for(
         emulator.url,
         rate_limit_per_minute=2,
-        rate_limit_window_seconds=1.5,
         progress_interval_seconds=0.2,
     )
     run = run_tap(config)
@@ -147,7 +151,10 @@ def test_citations_add_no_log_line_per_task(make_emulator):
     assert run.stderr.count("llm_response_citations") <= 2
 
 
-def test_calls_another_client_spent_are_paced_from_the_headers(make_emulator):
+def test_calls_another_client_spent_are_paced_from_the_headers(
+    make_emulator, rate_window
+):
+    rate_window(3.0)
     emulator = make_emulator(seed=57, rate_limit_per_minute=40, rate_window_seconds=3.0)
     ids = set(emulator.add_tasks(30))
     with requests.Session() as other:
@@ -156,7 +163,8 @@ def test_calls_another_client_spent_are_paced_from_the_headers(make_emulator):
             other.get(f"{emulator.url}/v3/ai_optimization/gemini/llm_responses/models")
     emulator.reset_stats()
     config = config_for(
-        emulator.url, rate_limit_per_minute=40, rate_limit_window_seconds=3.0
+        emulator.url,
+        rate_limit_per_minute=40,
     )
     run = run_tap(config)
     assert {r["id"] for r in run.records("llm_responses")} == ids

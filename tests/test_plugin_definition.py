@@ -45,7 +45,6 @@ def test_meltano_yml_declares_the_capabilities_the_tap_reports(about):
 def test_fractional_settings_are_decimal_so_meltano_passes_fractions():
     kinds = {s["name"]: s["kind"] for s in meltano_extractor()["settings"]}
     assert kinds["progress_interval_seconds"] == "decimal"
-    assert kinds["rate_limit_window_seconds"] == "decimal"
     assert kinds["max_retry_seconds"] == "decimal"
     assert kinds["start_date"] == "date_iso8601"
     assert kinds["llm"] == "options"

@@ -96,7 +96,8 @@ def test_without_id_list_listed_tasks_wait_for_the_next_run(make_emulator):
     assert collected(second) == ids
 
 
-def test_id_list_is_paged_within_its_rate_limit(make_emulator):
+def test_id_list_is_paged_within_its_rate_limit(make_emulator, rate_window):
+    rate_window(1.0)
     emulator = make_emulator(
         seed=40,
         id_list_limit_per_minute=2,
@@ -105,7 +106,8 @@ def test_id_list_is_paged_within_its_rate_limit(make_emulator):
     )
     ids = emulator.add_tasks(2500, age=timedelta(days=4))
     config = config_for(
-        emulator.url, id_list_rate_limit_per_minute=2, rate_limit_window_seconds=1.0
+        emulator.url,
+        id_list_rate_limit_per_minute=2,
     )
     run = run_tap(config)
     assert collected(run) == set(ids)

@@ -80,12 +80,11 @@ def test_http_429_waits_its_retry_after_before_any_call(make_emulator):
     assert not [gap for gap in later if 0.2 < gap < 1.9]
 
 
-def test_the_limit_is_learnt_from_x_ratelimit_limit(make_emulator):
+def test_the_limit_is_learnt_from_x_ratelimit_limit(make_emulator, rate_window):
+    rate_window(1.5)
     emulator = make_emulator(seed=93, rate_limit_per_minute=15, rate_window_seconds=1.5)
     ids = set(emulator.add_tasks(40))
-    config = config_for(
-        emulator.url, rate_limit_window_seconds=1.5, max_concurrent_requests=4
-    )
+    config = config_for(emulator.url, max_concurrent_requests=4)
     run = run_tap(config)
     assert run.returncode == 0, run.stderr
     assert {r["id"] for r in run.records("llm_responses")} == ids
@@ -93,7 +92,10 @@ def test_the_limit_is_learnt_from_x_ratelimit_limit(make_emulator):
     assert "DataForSEO allows 15 calls a window for models" in run.stderr
 
 
-def test_without_headers_the_limit_is_learnt_from_40202_once(make_emulator):
+def test_without_headers_the_limit_is_learnt_from_40202_once(
+    make_emulator, rate_window
+):
+    rate_window(1.5)
     emulator = make_emulator(
         seed=94,
         latency=0.01,
@@ -105,7 +107,6 @@ def test_without_headers_the_limit_is_learnt_from_40202_once(make_emulator):
     config = config_for(
         emulator.url,
         rate_limit_per_minute=200,
-        rate_limit_window_seconds=1.5,
         max_concurrent_requests=4,
     )
     run = run_tap(config)
