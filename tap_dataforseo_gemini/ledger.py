@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from tap_dataforseo_gemini import envelope
 from tap_dataforseo_gemini.errors import APIError, EndpointNotFoundError
-from tap_dataforseo_gemini.records import Where, mapping, moment, scalar
+from tap_dataforseo_gemini.shape import Where, mapping, moment, scalar
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator

@@ -10,117 +10,170 @@ from __future__ import annotations
 import json
 import re
 import typing as t
-from datetime import datetime
 from urllib.parse import urlsplit
 
-from tap_dataforseo_gemini.errors import MalformedAnswerError
+from tap_dataforseo_gemini.shape import (
+    Array,
+    DateTime,
+    Field,
+    Object,
+    Scalar,
+    Where,
+    mapping,
+    read,
+)
 
-_API_DATETIME = "%Y-%m-%d %H:%M:%S %z"
+STRING, INTEGER, NUMBER, BOOLEAN = Scalar(str), Scalar(int), Scalar(float), Scalar(bool)
 
+TASK_ID = Field("id", STRING, "Task id", required=True)
+SE = Field("se", STRING, "The LLM that answered: gemini, chat_gpt, claude")
+
+#: A ``tasks_ready`` result item (the API has sent ``function`` as ``se_type`` too).
+READY_TASK = (
+    TASK_ID,
+    SE,
+    Field(
+        "function",
+        STRING,
+        "The task's function, llm_responses (sent as se_type too)",
+    ),
+    Field("date_posted", DateTime(), "When the task was posted, ISO 8601"),
+    Field("tag", STRING, "The tag set at task_post"),
+    Field("endpoint", STRING, "The task_get path of the task"),
+)
+
+#: A ``models`` result item.
+MODEL = (
+    Field("model_name", STRING, "Model name to give task_post", required=True),
+    Field(
+        "web_search_supported",
+        BOOLEAN,
+        "Whether task_post may ask this model for web search",
+    ),
+    Field(
+        "task_post_supported",
+        BOOLEAN,
+        "Whether task_post (the task method) accepts this model",
+    ),
+    Field("reasoning", BOOLEAN, "A reasoning model (null if the API does not say)"),
+)
+
+#: An annotation (a cited source) of an answer's section.
+ANNOTATION = (
+    Field("title", STRING, "Domain or title of the source"),
+    Field("url", STRING, "Link to the source (a redirect)"),
+    Field("direct_url", STRING, "The source's own URL"),
+    Field("start_index", INTEGER, "Where the cited span starts in the section's text"),
+    Field("end_index", INTEGER, "Where the cited span ends in the section's text"),
+    Field("text", STRING, "The cited span of the answer"),
+)
+SECTION = Object(
+    (
+        Field("type", STRING, "Kind of section, such as text"),
+        Field("text", STRING, "Markdown text"),
+        Field(
+            "annotations",
+            Array(Object(ANNOTATION)),
+            "Sources; null unless web search ran, and may be empty then",
+        ),
+    )
+)
+ITEM = Object(
+    (
+        Field("type", STRING, "message or reasoning"),
+        Field("sections", Array(SECTION), "The item's parts, in order"),
+    )
+)
+MESSAGE = Object(
+    (
+        Field("role", STRING, "user or ai"),
+        Field("message", STRING, "What that side said"),
+    )
+)
+
+COST = Field("cost", NUMBER, "DataForSEO's charge, USD")
+#: The task's own fields in a ``task_get`` answer.
+TASK = (
+    TASK_ID,
+    SE,
+    Field("status_code", INTEGER, "The task's status: 20000 is success"),
+    Field("status_message", STRING, "The task's status in words"),
+    Field(
+        "raw_answer",
+        STRING,
+        "Set on a failure record only: the task's task_get answer as JSON text, for "
+        "a task that failed or whose answer the tap could not read (status_message "
+        "says why); null for a collected task",
+    ),
+    COST,
+)
 #: Request parameters of ``task_post`` carried by ``task_get`` in the task's ``data``.
 #: Where the result has a field of the same name, the request's is prefixed.
-REQUEST_FIELDS: dict[str, tuple[str, type]] = {
-    "user_prompt": ("user_prompt", str),
-    "model_name": ("request_model_name", str),
-    "system_message": ("system_message", str),
-    "max_output_tokens": ("max_output_tokens", int),
-    "temperature": ("temperature", float),
-    "top_p": ("top_p", float),
-    "web_search": ("request_web_search", bool),
-    "force_web_search": ("force_web_search", bool),
-    "web_search_country_iso_code": ("web_search_country_iso_code", str),
-    "web_search_city": ("web_search_city", str),
-    "use_reasoning": ("use_reasoning", bool),
-    "tag": ("tag", str),
-}
-
-#: Result fields of ``task_get`` with scalar values.
-RESULT_FIELDS: dict[str, type] = {
-    "model_name": str,
-    "input_tokens": int,
-    "output_tokens": int,
-    "reasoning_tokens": int,
-    "web_search": bool,
-    "money_spent": float,
-}
-
-ANNOTATION_FIELDS: dict[str, type] = {
-    "title": str,
-    "url": str,
-    "direct_url": str,
-    "start_index": int,
-    "end_index": int,
-    "text": str,
-}
-
-
-class Where:
-    """The place in an answer being read, for error messages."""
-
-    def __init__(self, endpoint: str, path: str = "") -> None:
-        """Start at ``endpoint``; ``path`` grows as the reader goes deeper."""
-        self.endpoint = endpoint
-        self.path = path
-
-    def __truediv__(self, key: str | int) -> Where:
-        """Step into a key or index."""
-        step = f"[{key}]" if isinstance(key, int) else f".{key}" if self.path else key
-        return Where(self.endpoint, self.path + step)
-
-    def fail(self, problem: str) -> MalformedAnswerError:
-        """Build the error for a problem found here."""
-        return MalformedAnswerError(
-            f"malformed API answer from {self.endpoint}: {self.path} {problem}"
-        )
+REQUEST = (
+    Field("user_prompt", STRING, "The prompt posted with task_post"),
+    Field("request_model_name", STRING, "Model asked for", source="model_name"),
+    Field("system_message", STRING, "Instructions given to the model with the prompt"),
+    Field("max_output_tokens", INTEGER, "Most output tokens asked for"),
+    Field("temperature", NUMBER, "Sampling temperature asked for"),
+    Field("top_p", NUMBER, "Nucleus sampling (top_p) asked for"),
+    Field("request_web_search", BOOLEAN, "Web search asked for", source="web_search"),
+    Field("force_web_search", BOOLEAN, "Web search forced (ChatGPT, Claude)"),
+    Field("web_search_country_iso_code", STRING, "Country web search was localised to"),
+    Field("web_search_city", STRING, "City web search was localised to"),
+    Field("use_reasoning", BOOLEAN, "Reasoning asked for"),
+    Field("tag", STRING, "The tag set at task_post"),
+    Field(
+        "message_chain",
+        Array(MESSAGE),
+        "Earlier turns of the conversation sent with the prompt",
+    ),
+)
+#: The fields of a ``task_get`` task's (single) result.
+RESULT = (
+    Field("model_name", STRING, "Model version that answered"),
+    Field("input_tokens", INTEGER, "Tokens of the prompt"),
+    Field("output_tokens", INTEGER, "Tokens of the answer"),
+    Field("reasoning_tokens", INTEGER, "Tokens spent on reasoning"),
+    Field("web_search", BOOLEAN, "Web search ran"),
+    Field("money_spent", NUMBER, "The model provider's charge, USD"),
+    Field("datetime", DateTime(), "When the answer was received, ISO 8601"),
+    Field(
+        "items",
+        Array(ITEM),
+        "The answer: message and reasoning items, in order",
+    ),
+    Field(
+        "fan_out_queries",
+        Array(STRING),
+        "Related queries the model searched",
+    ),
+)
+RESPONSE_TEXT = Field(
+    "response_text", STRING, "The answer's message sections joined in order"
+)
+#: An ``llm_responses`` record.
+LLM_RESPONSE = (*TASK, *REQUEST, *RESULT, RESPONSE_TEXT)
 
 
-def scalar(value: object, kind: type, where: Where) -> t.Any:
-    """Check a nullable scalar against its schema type; integers pass as numbers."""
-    if value is None:
-        return None
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)):
-        return value
-    raise where.fail(f"is {value!r}, expected {kind.__name__} or null")
+def _position(name: str, description: str) -> Field:
+    return Field(name, INTEGER, description, required=True)
 
 
-def mapping(value: object, where: Where) -> dict[str, t.Any] | None:
-    """Check a nullable JSON object."""
-    if value is None or isinstance(value, dict):
-        return value
-    raise where.fail(f"is {type(value).__name__}, expected an object or null")
-
-
-def array(value: object, where: Where) -> list[t.Any] | None:
-    """Check a nullable JSON array."""
-    if value is None or isinstance(value, list):
-        return value
-    raise where.fail(f"is {type(value).__name__}, expected an array or null")
-
-
-def moment(value: object, where: Where) -> datetime | None:
-    """Parse the API's ``2025-07-14 07:25:54 +00:00`` (or ISO 8601 with an offset)."""
-    text = scalar(value, str, where)
-    if text is None:
-        return None
-    for parse in (
-        lambda: datetime.strptime(text, _API_DATETIME),
-        lambda: datetime.fromisoformat(text),
-    ):
-        try:
-            parsed = parse()
-        except ValueError:
-            continue
-        if parsed.tzinfo is not None:
-            return parsed
-    raise where.fail(f"is {text!r}, expected a date like 2025-07-14 07:25:54 +00:00")
-
-
-def iso8601(value: object, where: Where) -> str | None:
-    """Convert the API's ``2025-07-14 07:25:54 +00:00`` to ISO 8601."""
-    parsed = moment(value, where)
-    return None if parsed is None else parsed.isoformat()
+#: An ``llm_response_citations`` record: the annotation, where it is, its site.
+CITATION = (
+    TASK_ID,
+    SE,
+    _position("item_index", "Position of the item"),
+    _position("section_index", "Position of the section in its item"),
+    _position("annotation_index", "Position of the annotation in its section"),
+    *ANNOTATION,
+    Field(
+        "domain",
+        STRING,
+        "The cited site without www.: host of direct_url, else a domain-like title, "
+        "else host of url unless it only redirects",
+    ),
+)
 
 
 def ready_task(item: object, where: Where) -> dict[str, t.Any]:
@@ -128,19 +181,12 @@ def ready_task(item: object, where: Where) -> dict[str, t.Any]:
     item = mapping(item, where)
     if item is None:
         raise where.fail("is null, expected a task")
-    task_id = scalar(item.get("id"), str, where / "id")
-    if not task_id:
-        raise (where / "id").fail("is missing")
     # The API has sent this field as both `function` and `se_type`.
     function = item.get("function", item.get("se_type"))
-    return {
-        "id": task_id,
-        "se": scalar(item.get("se"), str, where / "se"),
-        "function": scalar(function, str, where / "function"),
-        "date_posted": iso8601(item.get("date_posted"), where / "date_posted"),
-        "tag": scalar(item.get("tag"), str, where / "tag"),
-        "endpoint": scalar(item.get("endpoint"), str, where / "endpoint"),
-    }
+    record = read(READY_TASK, {**item, "function": function}, where)
+    if not record["id"]:
+        raise (where / "id").fail("is missing")
+    return record
 
 
 def llm_response(task: dict[str, t.Any], se: str, where: Where) -> dict[str, t.Any]:
@@ -154,24 +200,14 @@ def llm_response(task: dict[str, t.Any], se: str, where: Where) -> dict[str, t.A
     data = mapping(task.get("data"), where / "data") or {}
     record: dict[str, t.Any] = {
         "id": task["id"],
-        "se": scalar(data.get("se"), str, where / "data" / "se") or se,
+        "se": SE.read(data, where / "data") or se,
         "status_code": task["status_code"],
         "status_message": task["status_message"],
         "raw_answer": None,
-        "cost": scalar(task.get("cost"), float, where / "cost"),
+        "cost": COST.read(task, where),
+        **read(REQUEST, data, where / "data"),
+        **read(RESULT, _single_result(task, where), where / "result" / 0),
     }
-    for name, (column, kind) in REQUEST_FIELDS.items():
-        record[column] = scalar(data.get(name), kind, where / "data" / name)
-    record["message_chain"] = _message_chain(data.get("message_chain"), where)
-    result = _single_result(task, where)
-    where = where / "result" / 0
-    for name, kind in RESULT_FIELDS.items():
-        record[name] = scalar(result.get(name), kind, where / name)
-    record["datetime"] = iso8601(result.get("datetime"), where / "datetime")
-    record["items"] = _items(result.get("items"), where / "items")
-    record["fan_out_queries"] = _strings(
-        result.get("fan_out_queries"), where / "fan_out_queries"
-    )
     record["response_text"] = response_text(record["items"])
     return record
 
@@ -200,82 +236,6 @@ def _single_result(task: dict[str, t.Any], where: Where) -> dict[str, t.Any]:
     if not results:
         return {}
     return mapping(results[0], where / "result" / 0) or {}
-
-
-def _message_chain(value: object, where: Where) -> list[dict[str, t.Any]] | None:
-    where = where / "data" / "message_chain"
-    chain = array(value, where)
-    if chain is None:
-        return None
-    return [_message(message, where / index) for index, message in enumerate(chain)]
-
-
-def _message(value: object, where: Where) -> dict[str, t.Any] | None:
-    message = mapping(value, where)
-    if message is None:
-        return None
-    return {
-        "role": scalar(message.get("role"), str, where / "role"),
-        "message": scalar(message.get("message"), str, where / "message"),
-    }
-
-
-def _strings(value: object, where: Where) -> list[str | None] | None:
-    values = array(value, where)
-    if values is None:
-        return None
-    return [scalar(item, str, where / index) for index, item in enumerate(values)]
-
-
-def _items(value: object, where: Where) -> list[dict[str, t.Any]] | None:
-    items = array(value, where)
-    if items is None:
-        return None
-    return [_item(item, where / index) for index, item in enumerate(items)]
-
-
-def _item(value: object, where: Where) -> dict[str, t.Any] | None:
-    item = mapping(value, where)
-    if item is None:
-        return None
-    return {
-        "type": scalar(item.get("type"), str, where / "type"),
-        "sections": _sections(item.get("sections"), where / "sections"),
-    }
-
-
-def _sections(value: object, where: Where) -> list[dict[str, t.Any]] | None:
-    sections = array(value, where)
-    if sections is None:
-        return None
-    return [_section(section, where / index) for index, section in enumerate(sections)]
-
-
-def _section(value: object, where: Where) -> dict[str, t.Any] | None:
-    section = mapping(value, where)
-    if section is None:
-        return None
-    annotations = array(section.get("annotations"), where / "annotations")
-    return {
-        "type": scalar(section.get("type"), str, where / "type"),
-        "text": scalar(section.get("text"), str, where / "text"),
-        "annotations": None
-        if annotations is None
-        else [
-            _annotation(annotation, where / "annotations" / position)
-            for position, annotation in enumerate(annotations)
-        ],
-    }
-
-
-def _annotation(value: object, where: Where) -> dict[str, t.Any] | None:
-    annotation = mapping(value, where)
-    if annotation is None:
-        return None
-    return {
-        name: scalar(annotation.get(name), kind, where / name)
-        for name, kind in ANNOTATION_FIELDS.items()
-    }
 
 
 def response_text(items: list[dict[str, t.Any]] | None) -> str | None:
@@ -344,17 +304,7 @@ def host(url: str | None) -> str | None:
 
 def model(item: object, where: Where) -> dict[str, t.Any]:
     """One ``models`` result item as a record."""
-    item = mapping(item, where) or {}
-    name = scalar(item.get("model_name"), str, where / "model_name")
-    if not name:
+    record = read(MODEL, mapping(item, where) or {}, where)
+    if not record["model_name"]:
         raise (where / "model_name").fail("is missing")
-    return {
-        "model_name": name,
-        "web_search_supported": scalar(
-            item.get("web_search_supported"), bool, where / "web_search_supported"
-        ),
-        "task_post_supported": scalar(
-            item.get("task_post_supported"), bool, where / "task_post_supported"
-        ),
-        "reasoning": scalar(item.get("reasoning"), bool, where / "reasoning"),
-    }
+    return record

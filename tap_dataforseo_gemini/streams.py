@@ -11,12 +11,11 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from singer_sdk import Stream, metrics
-from singer_sdk import typing as th
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
-from tap_dataforseo_gemini import envelope, ledger, records
+from tap_dataforseo_gemini import envelope, ledger, records, shape
 from tap_dataforseo_gemini.bookmark import Bookmark
 from tap_dataforseo_gemini.client import DataForSEOStream
 from tap_dataforseo_gemini.concurrency import ordered_map
@@ -57,13 +56,6 @@ class Plan:
         return self.pending + [task.id for task in reconciled]
 
 
-LLM = th.Property(
-    "se", th.StringType, description="The LLM that answered: gemini, chat_gpt, claude"
-)
-#: Bounds of a 64-bit integer: loaders create BIGINT columns, not HUGEINT or NUMERIC.
-BIGINT = th.IntegerType(minimum=-(2**63), maximum=2**63 - 1)
-
-
 def posted(record: dict[str, t.Any]) -> datetime:
     """A listed task's ``date_posted``; the earliest time when the API sent none."""
     value = record["date_posted"]
@@ -85,24 +77,7 @@ class ReadyTasksStream(DataForSEOStream):
     is_sorted = True
     #: A later run may list a task posted before the previous run's newest.
     check_sorted = False
-    schema = th.PropertiesList(
-        th.Property("id", th.StringType, required=True, description="Task id"),
-        LLM,
-        th.Property(
-            "function",
-            th.StringType,
-            description="The task's function, llm_responses (sent as se_type too)",
-        ),
-        th.Property(
-            "date_posted",
-            th.DateTimeType(nullable=True),
-            description="When the task was posted, ISO 8601",
-        ),
-        th.Property("tag", th.StringType, description="The tag set at task_post"),
-        th.Property(
-            "endpoint", th.StringType, description="The task_get path of the task"
-        ),
-    ).to_dict()
+    schema = shape.schema(*records.READY_TASK)
 
     def record_from(self, item: object, where: records.Where) -> dict[str, t.Any]:
         """A ``tasks_ready`` result item as a record."""
@@ -156,75 +131,6 @@ class ReadyTasksStream(DataForSEOStream):
         return None
 
 
-#: JSON Schema types of the Python types ``records`` checks scalars against.
-SCHEMA_TYPES: dict[type, th.JSONTypeHelper] = {
-    str: th.StringType(),
-    int: BIGINT,
-    float: th.NumberType(),
-    bool: th.BooleanType(),
-}
-#: Descriptions of the scalar fields ``records`` fills, by property name.
-DESCRIPTIONS = {
-    # annotations (citations)
-    "title": "Domain or title of the source",
-    "url": "Link to the source (a redirect)",
-    "direct_url": "The source's own URL",
-    "start_index": "Where the cited span starts in the section's text",
-    "end_index": "Where the cited span ends in the section's text",
-    "text": "The cited span of the answer",
-    # the request, from the task's data
-    "user_prompt": "The prompt posted with task_post",
-    "request_model_name": "Model asked for",
-    "system_message": "Instructions given to the model with the prompt",
-    "max_output_tokens": "Most output tokens asked for",
-    "temperature": "Sampling temperature asked for",
-    "top_p": "Nucleus sampling (top_p) asked for",
-    "request_web_search": "Web search asked for",
-    "force_web_search": "Web search forced (ChatGPT, Claude)",
-    "web_search_country_iso_code": "Country web search was localised to",
-    "web_search_city": "City web search was localised to",
-    "use_reasoning": "Reasoning asked for",
-    "tag": "The tag set at task_post",
-    # the result
-    "model_name": "Model version that answered",
-    "input_tokens": "Tokens of the prompt",
-    "output_tokens": "Tokens of the answer",
-    "reasoning_tokens": "Tokens spent on reasoning",
-    "web_search": "Web search ran",
-    "money_spent": "The model provider's charge, USD",
-}
-
-
-def scalars(fields: Iterable[tuple[str, type]]) -> list[th.Property]:
-    """Nullable schema properties for the scalar fields ``records`` fills."""
-    return [
-        th.Property(name, SCHEMA_TYPES[kind], description=DESCRIPTIONS[name])
-        for name, kind in fields
-    ]
-
-
-#: The fields of an annotation, as the API sends them.
-ANNOTATION_FIELDS = scalars(records.ANNOTATION_FIELDS.items())
-ANNOTATION = th.ObjectType(*ANNOTATION_FIELDS, nullable=True)
-SECTION = th.ObjectType(
-    th.Property("type", th.StringType, description="Kind of section, such as text"),
-    th.Property("text", th.StringType, description="Markdown text"),
-    th.Property(
-        "annotations",
-        th.ArrayType(ANNOTATION),
-        description="Sources; null unless web search ran, and may be empty then",
-    ),
-    nullable=True,
-)
-ITEM = th.ObjectType(
-    th.Property("type", th.StringType, description="message or reasoning"),
-    th.Property(
-        "sections", th.ArrayType(SECTION), description="The item's parts, in order"
-    ),
-    nullable=True,
-)
-
-
 class TaskBookmarked(Stream):
     """Incremental by the ``llm_responses`` bookmark, which has no replication key.
 
@@ -258,61 +164,7 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
     primary_keys = ("id",)
     #: One bookmark for the stream, not one partition per task id.
     state_partitioning_keys = ()
-    schema = th.PropertiesList(
-        th.Property("id", th.StringType, required=True, description="Task id"),
-        LLM,
-        th.Property(
-            "status_code", BIGINT, description="The task's status: 20000 is success"
-        ),
-        th.Property(
-            "status_message", th.StringType, description="The task's status in words"
-        ),
-        th.Property(
-            "raw_answer",
-            th.StringType,
-            description=(
-                "Set on a failure record only: the task's task_get answer as JSON "
-                "text, for a task that failed or whose answer the tap could not "
-                "read (status_message says why); null for a collected task"
-            ),
-        ),
-        th.Property("cost", th.NumberType, description="DataForSEO's charge, USD"),
-        *scalars(records.REQUEST_FIELDS.values()),
-        th.Property(
-            "message_chain",
-            th.ArrayType(
-                th.ObjectType(
-                    th.Property("role", th.StringType, description="user or ai"),
-                    th.Property(
-                        "message", th.StringType, description="What that side said"
-                    ),
-                    nullable=True,
-                )
-            ),
-            description="Earlier turns of the conversation sent with the prompt",
-        ),
-        *scalars(records.RESULT_FIELDS.items()),
-        th.Property(
-            "datetime",
-            th.DateTimeType(nullable=True),
-            description="When the answer was received, ISO 8601",
-        ),
-        th.Property(
-            "items",
-            th.ArrayType(ITEM),
-            description="The answer: message and reasoning items, in order",
-        ),
-        th.Property(
-            "fan_out_queries",
-            th.ArrayType(th.StringType(nullable=True)),
-            description="Related queries the model searched",
-        ),
-        th.Property(
-            "response_text",
-            th.StringType,
-            description="The answer's message sections joined in order",
-        ),
-    ).to_dict()
+    schema = shape.schema(*records.LLM_RESPONSE)
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Start with nothing planned."""
@@ -564,34 +416,7 @@ class LlmResponseCitationsStream(TaskBookmarked):
     parent_stream_type = LlmResponsesStream
     primary_keys = ("id", "item_index", "section_index", "annotation_index")
     state_partitioning_keys = ()
-    schema = th.PropertiesList(
-        th.Property("id", th.StringType, required=True, description="Task id"),
-        LLM,
-        th.Property(
-            "item_index", BIGINT, required=True, description="Position of the item"
-        ),
-        th.Property(
-            "section_index",
-            BIGINT,
-            required=True,
-            description="Position of the section in its item",
-        ),
-        th.Property(
-            "annotation_index",
-            BIGINT,
-            required=True,
-            description="Position of the annotation in its section",
-        ),
-        *ANNOTATION_FIELDS,
-        th.Property(
-            "domain",
-            th.StringType,
-            description=(
-                "The cited site without www.: host of direct_url, else a domain-like "
-                "title, else host of url unless it only redirects"
-            ),
-        ),
-    ).to_dict()
+    schema = shape.schema(*records.CITATION)
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
         """The citations of the ``llm_responses`` record being written."""
@@ -648,30 +473,7 @@ class ModelsStream(DataForSEOStream):
     name = "models"
     endpoint = "models"
     primary_keys = ("se", "model_name")
-    schema = th.PropertiesList(
-        LLM,
-        th.Property(
-            "model_name",
-            th.StringType,
-            required=True,
-            description="Model name to give task_post",
-        ),
-        th.Property(
-            "web_search_supported",
-            th.BooleanType,
-            description="Whether task_post may ask this model for web search",
-        ),
-        th.Property(
-            "task_post_supported",
-            th.BooleanType,
-            description="Whether task_post (the task method) accepts this model",
-        ),
-        th.Property(
-            "reasoning",
-            th.BooleanType,
-            description="A reasoning model (null if the API does not say)",
-        ),
-    ).to_dict()
+    schema = shape.schema(records.SE, *records.MODEL)
 
     def record_from(self, item: object, where: records.Where) -> dict[str, t.Any]:
         """A ``models`` result item as a record, with the LLM it belongs to."""

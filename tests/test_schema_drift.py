@@ -17,7 +17,7 @@ import typing as t
 import pydantic
 import pytest
 
-from tap_dataforseo_gemini.records import REQUEST_FIELDS
+from tap_dataforseo_gemini.records import REQUEST
 from tap_dataforseo_gemini.streams import (
     LlmResponseCitationsStream,
     LlmResponsesStream,
@@ -46,7 +46,7 @@ NEVER_NULL = {
 JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
 #: Vendor field name -> our column, where they differ.
 TASKS_READY_NAMES = {"se_type": "function"}
-REQUEST_NAMES = {name: column for name, (column, _) in REQUEST_FIELDS.items()}
+REQUEST_NAMES = {field.key: field.name for field in REQUEST}
 
 
 def vendor_fields(module: str, cls: str) -> list[str]:
