@@ -15,7 +15,7 @@ import requests
 from requests.auth import HTTPBasicAuth
 from requests.utils import resolve_proxies
 from singer_sdk import RESTStream
-from singer_sdk.exceptions import RetriableAPIError
+from typing_extensions import override
 
 from tap_dataforseo_gemini import body, envelope
 from tap_dataforseo_gemini.errors import (
@@ -36,15 +36,6 @@ if t.TYPE_CHECKING:
     from tap_dataforseo_gemini.concurrency import InFlightLimit
     from tap_dataforseo_gemini.rate_limit import RateLimits
 
-#: Exceptions a retry may cure: transport trouble and answers marked retriable.
-RETRIABLE = (
-    RetriableAPIError,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-
 
 def endpoint_of(path: str) -> str:
     """Name the endpoint of a URL path in the API's words (``task_get``, ...)."""
@@ -59,6 +50,47 @@ def path_segment(value: str) -> str:
     return quote(value, safe="")
 
 
+class AnswerSession(requests.Session):
+    """A session that reads every answer whole as it streams in, or refuses it.
+
+    Within the request's ``timeout`` as a deadline from connecting to the last
+    byte, and at most ``limit`` bytes (``body.read``). The environment's proxies
+    are worked out once: ``Session.send`` would scan the environment each time.
+    """
+
+    def __init__(self, limit: int) -> None:
+        """A session refusing answers past ``limit`` bytes."""
+        super().__init__()
+        self.limit = limit
+        self._resolved_proxies: dict[str, str] | None = None
+
+    @override
+    def send(  # type: ignore[override]
+        self, request: requests.PreparedRequest, **kwargs: t.Any
+    ) -> requests.Response:
+        """Send, then read the answer within the deadline and the size cap."""
+        deadline = time.monotonic() + float(kwargs["timeout"])
+        if "proxies" not in kwargs:
+            if self._resolved_proxies is None:
+                self._resolved_proxies = resolve_proxies(
+                    request, self.proxies, self.trust_env
+                )
+            kwargs["proxies"] = self._resolved_proxies
+        response = super().send(request, **{**kwargs, "stream": True})
+        if getattr(response, "_content_consumed", False):
+            return response  # a redirect's last answer, read by the call that sent it
+        try:
+            body.read(
+                response,
+                deadline=deadline,
+                limit=self.limit,
+                endpoint=endpoint_of(request.path_url or ""),
+            )
+        finally:
+            response.close()
+        return response
+
+
 class DataForSEOStream(RESTStream):
     """Base stream for one LLM's ``/v3/ai_optimization/<llm>/llm_responses`` API."""
 
@@ -71,6 +103,7 @@ class DataForSEOStream(RESTStream):
         self._sessions = threading.local()
 
     @property
+    @override
     def url_base(self) -> str:
         """The API host from the ``api_url`` setting."""
         return self.config["api_url"].rstrip("/")
@@ -81,20 +114,24 @@ class DataForSEOStream(RESTStream):
         return self.config["llm"]
 
     @property
+    @override
     def path(self) -> str:  # type: ignore[override]
         """The endpoint's path for the configured LLM."""
         return f"/v3/ai_optimization/{self.llm}/llm_responses/{self.endpoint}"
 
     @cached_property
+    @override
     def authenticator(self) -> HTTPBasicAuth:
         """HTTP Basic auth with the account's API login and password."""
         return HTTPBasicAuth(self.config["login"], self.config["password"])
 
     @property
+    @override
     def timeout(self) -> int:
         """Seconds a request may take, connect to last byte (``request_timeout``)."""
         return self.config["request_timeout"]
 
+    @override
     def get_url(self, context: Context | None) -> str:
         """The endpoint's URL, each context value (a task id) quoted as one segment."""
         url = self.url_base + self.path
@@ -103,26 +140,15 @@ class DataForSEOStream(RESTStream):
         return url
 
     @property
+    @override
     def requests_session(self) -> requests.Session:
         """One session per thread, so concurrent workers each reuse a connection."""
         session = getattr(self._sessions, "session", None)
         if session is None:
-            session = requests.Session()
+            session = AnswerSession(self.config["max_answer_bytes"])
             session.auth = self.authenticator
             self._sessions.session = session
         return session
-
-    def _proxies(self, prepared: requests.PreparedRequest) -> dict[str, str]:
-        """The environment's proxies for the API host, worked out once per thread.
-
-        ``Session.send`` would otherwise scan the environment on every request.
-        """
-        proxies = getattr(self._sessions, "proxies", None)
-        if proxies is None:
-            session = self.requests_session
-            proxies = resolve_proxies(prepared, session.proxies, session.trust_env)
-            self._sessions.proxies = proxies
-        return proxies
 
     @property
     def rate_limits(self) -> RateLimits:
@@ -139,6 +165,7 @@ class DataForSEOStream(RESTStream):
         """DataForSEO's clock, shared by all streams."""
         return self._tap.api_clock  # type: ignore[attr-defined]
 
+    @override
     def validate_response(self, response: requests.Response) -> None:
         """Note the calls left and the API's time; check the status, envelope, tasks."""
         endpoint = endpoint_of(response.request.path_url)
@@ -151,8 +178,17 @@ class DataForSEOStream(RESTStream):
             )
         envelope.check(response, endpoint)
 
+    @override
+    def response_error_message(self, response: requests.Response) -> str:
+        """The status and endpoint only: no body or headers, which may echo secrets."""
+        return (
+            f"{endpoint_of(response.request.path_url or '')} answered HTTP "
+            f"{response.status_code} {response.reason}"
+        )
+
+    @override
     def request_decorator(self, func: Callable[..., t.Any]) -> Callable[..., t.Any]:
-        """Pace each try to the limits, and retry with exponential backoff.
+        """The SDK's retries, each try paced to the limits.
 
         A rate-limit answer tunes the windows (and a ``Retry-After`` pauses every
         call); a 40209 leaves fewer requests in flight.
@@ -170,15 +206,7 @@ class DataForSEOStream(RESTStream):
                     self._too_many_in_flight()
                     raise
 
-        return backoff.on_exception(
-            self.backoff_wait_generator,
-            RETRIABLE,
-            max_tries=self.config["max_tries"],
-            max_time=float(self.config["max_retry_seconds"]),
-            jitter=backoff.full_jitter,
-            on_backoff=self.backoff_handler,
-            logger=None,
-        )(paced)
+        return super().request_decorator(paced)
 
     def _rate_limited(self, endpoint: str, error: RateLimitedError) -> None:
         if error.retry_after is not None:
@@ -197,13 +225,32 @@ class DataForSEOStream(RESTStream):
                 limit,
             )
 
+    @override
     def backoff_wait_generator(self) -> t.Generator[float, None, None]:
         """Exponential waits from one second, capped at a rate-limit window."""
         return backoff.expo(base=2, factor=1, max_value=60)
 
+    @override
+    def backoff_max_tries(self) -> int:
+        """Tries per request: the ``max_tries`` setting."""
+        return self.config["max_tries"]
+
+    @override
+    def backoff_jitter(self, value: float) -> float:
+        """Full jitter: concurrent workers do not retry in step."""
+        return backoff.full_jitter(value)
+
+    @override
     def backoff_handler(self, details: Details) -> None:
-        """Log one line per retry: what failed and how long the wait is."""
+        """Log one line per retry; give up once ``max_retry_seconds`` are spent.
+
+        Raising here ends the retries with the request's own error.
+        """
         exception = details.get("exception")
+        if exception is not None and details["elapsed"] >= float(
+            self.config["max_retry_seconds"]
+        ):
+            raise exception
         self.logger.warning(
             "Retrying %s in %.1f s (try %d of %d): %s",
             self.name,
@@ -213,8 +260,10 @@ class DataForSEOStream(RESTStream):
             _describe(exception),
         )
 
-    def send(self, request: HTTPRequest) -> dict[str, t.Any]:
-        """Send one request, paced and retried, and return its checked envelope."""
+    def send(
+        self, request: HTTPRequest, context: Context | None = None
+    ) -> dict[str, t.Any]:
+        """Send one request the SDK's way, paced and retried; its checked envelope."""
         prepared = self.build_prepared_request(
             method=request.method,
             url=request.url,
@@ -226,33 +275,17 @@ class DataForSEOStream(RESTStream):
         # task_get path: keep the path exactly as quoted.
         built = urlsplit(prepared.url or "")
         prepared.url = urlunsplit(built._replace(path=urlsplit(request.url).path))
-        response = self._send_retrying(prepared)
+        response = self._request_retried(prepared, context)
         return envelope.read(response, endpoint_of(prepared.path_url))
 
     @cached_property
-    def _send_retrying(self) -> Callable[[requests.PreparedRequest], requests.Response]:
-        return self.request_decorator(self._send_once)
+    def _request_retried(
+        self,
+    ) -> Callable[[requests.PreparedRequest, Context | None], requests.Response]:
+        """The SDK's ``_request`` (request metrics, validation) with retries."""
+        return self.request_decorator(self._request)
 
-    def _send_once(self, prepared: requests.PreparedRequest) -> requests.Response:
-        deadline = time.monotonic() + self.timeout
-        response = self.requests_session.send(
-            prepared,
-            timeout=self.timeout,
-            proxies=self._proxies(prepared),
-            stream=True,
-        )
-        try:
-            body.read(
-                response,
-                deadline=deadline,
-                limit=self.config["max_answer_bytes"],
-                endpoint=endpoint_of(prepared.path_url),
-            )
-        finally:
-            response.close()
-        self.validate_response(response)
-        return response
-
+    @override
     def parse_response(self, response: requests.Response) -> Iterator[dict[str, t.Any]]:
         """Yield the result items of every task; a failed listing task is an error."""
         endpoint = endpoint_of(response.request.path_url)
@@ -271,6 +304,7 @@ class DataForSEOStream(RESTStream):
         """Turn one result item into a record."""
         raise NotImplementedError
 
+    @override
     def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
         """The listing's records; a dry run (``--test``) stops at its record limit.
 
@@ -282,6 +316,7 @@ class DataForSEOStream(RESTStream):
             return records
         return itertools.islice(records, self.ABORT_AT_RECORD_COUNT)
 
+    @override
     def get_new_paginator(self) -> None:
         """The listing endpoints answer in one page."""
         return

@@ -296,7 +296,7 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         )
         for wait in (*envelope.TASK_RETRY_WAITS, None):
             try:
-                tasks = self.send(request)["tasks"]
+                tasks = self.send(request, {"id": task_id})["tasks"]
             except AnswerTooLargeError as exc:
                 return exc
             if len(tasks) != 1:
