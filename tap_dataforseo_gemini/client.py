@@ -194,7 +194,7 @@ class DataForSEOStream(RESTStream):
         call); a 40209 leaves fewer requests in flight.
         """
 
-        def paced(request: requests.PreparedRequest, *args: t.Any) -> t.Any:
+        def paced_request(request: requests.PreparedRequest, *args: t.Any) -> t.Any:
             endpoint = endpoint_of(request.path_url or "")
             with self.in_flight.slot(), self.rate_limits.slot(endpoint):
                 try:
@@ -206,7 +206,7 @@ class DataForSEOStream(RESTStream):
                     self._too_many_in_flight()
                     raise
 
-        return super().request_decorator(paced)
+        return super().request_decorator(paced_request)
 
     def _rate_limited(self, endpoint: str, error: RateLimitedError) -> None:
         if error.retry_after is not None:

@@ -1,0 +1,71 @@
+"""Requests go the SDK's way: its request metrics, its retry hooks, safe errors."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+
+import pytest
+import requests
+from singer_sdk import RESTStream
+from singer_sdk.exceptions import RetriableAPIError
+
+from fake_dataforseo import Fault
+from tap_dataforseo_gemini.streams import LlmResponsesStream
+from tap_dataforseo_gemini.tap import TapDataForSEOGemini
+from tests.harness import PASSWORD, config_for
+
+
+def collector(url: str, **settings: object) -> LlmResponsesStream:
+    """The llm_responses stream of a tap built in this process."""
+    stream = TapDataForSEOGemini(config=config_for(url, **settings)).streams[
+        "llm_responses"
+    ]
+    assert isinstance(stream, LlmResponsesStream)
+    return stream
+
+
+def test_the_sdk_still_has_the_request_function_the_tap_decorates():
+    # The tap retries the SDK's own RESTStream._request (metrics, validation).
+    params = list(inspect.signature(RESTStream._request).parameters)
+    assert params == ["self", "prepared_request", "context"]
+
+
+def test_a_task_get_request_is_timed_by_the_sdk_request_metrics(emulator, caplog):
+    task_id = emulator.add_tasks(1)[0]
+    with caplog.at_level(logging.INFO, logger="singer_sdk.metrics"):
+        collector(emulator.url).task_get(task_id)
+    points = [
+        json.loads(r.getMessage().removeprefix("METRIC: "))
+        for r in caplog.records
+        if "http_request_duration" in r.getMessage()
+    ]
+    assert [p["tags"]["endpoint"] for p in points] == [
+        "/v3/ai_optimization/gemini/llm_responses/task_get/{id}"
+    ]
+    assert points[0]["tags"]["context"] == {"id": task_id}
+
+
+def test_retries_end_once_max_retry_seconds_are_spent(emulator):
+    task_id = emulator.add_tasks(1)[0]
+    emulator.inject(Fault.HTTP_500, times=50, path_contains="task_get")
+    stream = collector(emulator.url, max_tries=6, max_retry_seconds=1)
+    with pytest.raises(RetriableAPIError, match="HTTP 500"):
+        stream.task_get(task_id)
+    tries = [r for r in emulator.requests if "task_get" in r.path]
+    # Waits of up to 1, 2, 4, 8 s (full jitter) pass one second long before 6 tries.
+    assert len(tries) < 6
+
+
+def test_an_error_message_names_the_status_never_the_body(emulator):
+    response = requests.Response()
+    response.status_code = 500
+    response.reason = "Internal Server Error"
+    response._content = f"Authorization: Basic {PASSWORD}".encode()
+    response.headers["X-Echo"] = PASSWORD
+    response.request = requests.Request(
+        "GET", f"{emulator.url}/v3/ai_optimization/gemini/llm_responses/task_get/x"
+    ).prepare()
+    message = collector(emulator.url).response_error_message(response)
+    assert message == "task_get answered HTTP 500 Internal Server Error"
