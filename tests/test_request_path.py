@@ -12,6 +12,7 @@ from singer_sdk import RESTStream
 from singer_sdk.exceptions import RetriableAPIError
 
 from fake_dataforseo import Fault
+from tap_dataforseo_gemini.errors import AnswerTooLargeError
 from tap_dataforseo_gemini.streams import LlmResponsesStream
 from tap_dataforseo_gemini.tap import TapDataForSEOGemini
 from tests.harness import PASSWORD, config_for
@@ -69,3 +70,11 @@ def test_an_error_message_names_the_status_never_the_body(emulator):
     ).prepare()
     message = collector(emulator.url).response_error_message(response)
     assert message == "task_get answered HTTP 500 Internal Server Error"
+
+
+def test_a_listing_answer_past_the_size_cap_ends_the_run_with_one_line(emulator):
+    emulator.inject(Fault.HUGE, path_contains="models")
+    tap = TapDataForSEOGemini(config=config_for(emulator.url, max_answer_bytes=100_000))
+    with pytest.raises(AnswerTooLargeError, match="models: the answer is larger"):
+        list(tap.streams["models"].get_records(None))
+    assert emulator.huge_bytes_sent < emulator.huge_bytes // 4
