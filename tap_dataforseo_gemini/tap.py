@@ -23,6 +23,7 @@ from singer_sdk.helpers.capabilities import (
 )
 
 from tap_dataforseo_gemini import inputs, redact, settings
+from tap_dataforseo_gemini.client import Shared
 from tap_dataforseo_gemini.clock import ApiClock
 from tap_dataforseo_gemini.concurrency import InFlightLimit
 from tap_dataforseo_gemini.errors import (
@@ -281,15 +282,10 @@ class TapDataForSEOGemini(Tap):
         stopped(signum, last, self.message_writer)
 
     @cached_property
-    def api_clock(self) -> ApiClock:
-        """DataForSEO's clock, learnt from its answers' ``Date`` headers."""
-        return ApiClock()
-
-    @cached_property
-    def rate_limits(self) -> RateLimits:
-        """The run's request windows, shared by every stream and worker."""
+    def shared(self) -> Shared:
+        """What every stream of the run shares: windows, in-flight bound, clock."""
         window = float(self.config["rate_limit_window_seconds"])
-        return RateLimits(
+        rate_limits = RateLimits(
             RateLimiter(self.config["rate_limit_per_minute"], window),
             {
                 "tasks_ready": RateLimiter(
@@ -301,11 +297,8 @@ class TapDataForSEOGemini(Tap):
             },
             self.logger,
         )
-
-    @cached_property
-    def in_flight(self) -> InFlightLimit:
-        """The run's bound on requests at once, lowered by 40209 answers."""
-        return InFlightLimit(self.config["max_concurrent_requests"])
+        in_flight = InFlightLimit(self.config["max_concurrent_requests"])
+        return Shared(rate_limits, in_flight, ApiClock())
 
     @classmethod
     def get_singer_command(cls) -> click.Command:
@@ -319,10 +312,10 @@ class TapDataForSEOGemini(Tap):
     def discover_streams(self) -> list[Stream]:
         """The tap's streams; children follow their parents."""
         return [
-            ReadyTasksStream(self),
-            LlmResponsesStream(self),
+            ReadyTasksStream(self, self.shared),
+            LlmResponsesStream(self, self.shared),
             LlmResponseCitationsStream(self),
-            ModelsStream(self),
+            ModelsStream(self, self.shared),
         ]
 
 

@@ -11,7 +11,7 @@ import requests
 
 from fake_dataforseo import Emulator, Fault
 from fake_dataforseo.server import SANDBOX_TASK_ID
-from tap_dataforseo_gemini.ledger import REACH
+from tap_dataforseo_gemini.delivery import REACH
 from tests.harness import LOGIN, PASSWORD, Warehouse, config_for, run_tap
 
 GET = "/v3/ai_optimization/gemini/llm_responses/task_get/"
