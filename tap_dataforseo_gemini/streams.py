@@ -342,7 +342,7 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
             "id": record["id"],
             "se": record["se"],
             "date_posted": record["date_posted"],
-            "items": record["items"],
+            "items": record.get("items"),
         }
 
     def plan(self, listed: list[dict[str, t.Any]]) -> None:
