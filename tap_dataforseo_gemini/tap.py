@@ -21,6 +21,7 @@ from singer_sdk.helpers.capabilities import (
     PluginCapabilities,
     TapCapabilities,
 )
+from typing_extensions import override
 
 from tap_dataforseo_gemini import inputs, redact, settings
 from tap_dataforseo_gemini.client import Shared
@@ -258,6 +259,11 @@ class TapDataForSEOGemini(Tap):
         for warning in settings.unknown(dict(self.config), self.config_jsonschema):
             self.logger.warning(warning)
 
+    # Private SDK hooks (no public ones): config errors without secrets, and the
+    # STATE re-emitted on a signal. tests/test_sdk_hooks.py fails if the SDK
+    # renames them.
+
+    @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """Validate against the schema, never echoing a secret, then check values."""
         config = dict(self.config)
@@ -274,11 +280,12 @@ class TapDataForSEOGemini(Tap):
             settings.check_values(config)
         return errors
 
+    @override
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
         """Re-emit the last STATE written (it covers written records), exit 128+N."""
-        # The SDK's StateWriter keeps a copy of the last STATE it wrote.
-        writer = getattr(self, "_state_writer", None)
-        last = getattr(writer, "_last_emitted_state", None)
+        # The SDK's StateWriter keeps a copy of the last STATE it wrote (private:
+        # no public accessor; tests/test_sdk_hooks.py checks it is still there).
+        last = getattr(self.state_writer, "_last_emitted_state", None)
         stopped(signum, last, self.message_writer)
 
     @cached_property

@@ -13,6 +13,7 @@ import json
 from singer_sdk import Stream
 
 from tap_dataforseo_gemini import streams
+from tap_dataforseo_gemini.tap import TapDataForSEOGemini
 from tests.harness import config_for, run_tap
 
 #: Private SDK names the streams override, and why (see streams.py).
@@ -20,6 +21,14 @@ PRIVATE_HOOKS = {
     "_write_schema_message": "citations write their SCHEMA once a run",
     "_write_state_message": "citations write no STATE per task",
     "_increment_stream_state": "llm_responses is INCREMENTAL without a key",
+}
+
+
+#: Private SDK names the tap uses, and why (see tap.py).
+PRIVATE_TAP_NAMES = {
+    "_validate_config": "config errors never echo a secret",
+    "_handle_termination": "a signal re-emits the last STATE written",
+    "_env_var_prefix": "integer settings from the environment are checked",
 }
 
 
@@ -36,6 +45,21 @@ def overrides(cls: type) -> list[str]:
 def test_every_private_hook_the_streams_override_still_exists_in_the_sdk():
     for name in PRIVATE_HOOKS:
         assert callable(getattr(Stream, name, None)), f"singer-sdk lost {name}"
+
+
+def test_every_private_name_the_tap_uses_still_exists_in_the_sdk():
+    for name in PRIVATE_TAP_NAMES:
+        assert hasattr(TapDataForSEOGemini, name), f"singer-sdk lost Tap.{name}"
+
+
+def test_the_sdk_still_keeps_the_last_state_it_wrote_where_the_tap_reads_it():
+    tap = TapDataForSEOGemini(config=config_for("http://127.0.0.1:9"))
+    assert hasattr(tap.state_writer, "_last_emitted_state")
+
+
+def test_the_tap_marks_its_private_overrides():
+    marked = set(overrides(TapDataForSEOGemini))
+    assert {"_validate_config", "_handle_termination"} <= marked
 
 
 def test_every_override_overrides_something_the_sdk_still_has():
