@@ -181,6 +181,44 @@ class Watermark:
         return max(self.posted_from, now - min(RESULTS_KEPT, LEDGER_KEPT))
 
 
+@dataclass(frozen=True)
+class Start:
+    """Where a run reads the ledger from, and what the state's watermark said."""
+
+    #: The watermark as saved (or the first start), before any clamping.
+    saved: Watermark
+    #: The watermark the run reconciles from.
+    watermark: Watermark
+    #: Where the ``id_list`` query starts.
+    since: datetime
+
+    @classmethod
+    def of(cls, ledger: object, start_date: str | None, now: datetime) -> Start:
+        """Start from the state's watermark, else ``start_date``, else 30 days back.
+
+        A watermark in the API's future is clamped (:meth:`Watermark.clamped`);
+        the query never starts before ``task_get`` forgets.
+        """
+        first_start = (
+            datetime.fromisoformat(start_date).astimezone(now.tzinfo)
+            if start_date
+            else now - RESULTS_KEPT
+        )
+        saved = Watermark.from_state(ledger, first_start)
+        watermark = saved.clamped(now) if saved.in_future(now) else saved
+        return cls(saved, watermark, watermark.window_start(now))
+
+    @property
+    def clamped(self) -> bool:
+        """Whether the saved watermark lay in the API's future."""
+        return self.watermark != self.saved
+
+    @property
+    def shortened(self) -> bool:
+        """Whether the query starts later than the watermark (results expired)."""
+        return self.since > self.watermark.posted_from
+
+
 _STATUS_CODE = re.compile(r"[0-9]{5}")
 
 

@@ -367,17 +367,26 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         Times are the API's (its ``Date`` header), never the machine's.
         """
         queried_at = self.api_clock.now().replace(microsecond=0)
-        watermark = self._watermark(bookmark, queried_at)
-        since = watermark.window_start(queried_at)
-        if since > watermark.posted_from:
+        start = delivery.Start.of(
+            bookmark.ledger, self.config.get("start_date"), queried_at
+        )
+        if start.clamped:
+            self.logger.warning(
+                "The state's ledger watermark %s lies after DataForSEO's now (%s): "
+                "reconciling from %s instead, so no task is skipped",
+                start.saved.to_state(),
+                queried_at.isoformat(),
+                start.watermark.posted_from.isoformat(),
+            )
+        if start.shortened:
             self.logger.warning(
                 "Reconciling from %s, not %s: task_get answers for %d days only",
-                since.isoformat(),
-                watermark.posted_from.isoformat(),
+                start.since.isoformat(),
+                start.watermark.posted_from.isoformat(),
                 delivery.RESULTS_KEPT.days,
             )
         try:
-            entries = list(ledger.read(self.id_list, self.llm, since, queried_at))
+            entries = list(ledger.read(self.id_list, self.llm, start.since, queried_at))
         except (APIError, RetriableAPIError) as exc:
             self.logger.warning(
                 "id_list failed (%s): tasks listed now are collected in the next "
@@ -385,40 +394,15 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
                 exc,
             )
             return None
-        reconciliation = delivery.reconcile(entries, watermark, queried_at)
+        reconciliation = delivery.reconcile(entries, start.watermark, queried_at)
         if reconciliation.moves_back:
             self.logger.warning(
                 "The ledger watermark moves back from %s to %s (DataForSEO's clock "
                 "is behind the last run's): tasks done since are collected again",
-                watermark.done_after,
+                start.watermark.done_after,
                 reconciliation.settled.isoformat(),
             )
         return reconciliation
-
-    def _watermark(
-        self, bookmark: delivery.Bookmark, now: datetime
-    ) -> delivery.Watermark:
-        """The saved watermark; one in the API's future is clamped, with a warning."""
-        first_start = self.first_start(now)
-        watermark = delivery.Watermark.from_state(bookmark.ledger, first_start)
-        if not watermark.in_future(now):
-            return watermark
-        clamped = watermark.clamped(now)
-        self.logger.warning(
-            "The state's ledger watermark %s lies after DataForSEO's now (%s): "
-            "reconciling from %s instead, so no task is skipped",
-            watermark.to_state(),
-            now.isoformat(),
-            clamped.posted_from.isoformat(),
-        )
-        return clamped
-
-    def first_start(self, now: datetime) -> datetime:
-        """Where a first run reconciles from: ``start_date``, else 30 days back."""
-        start = self.config.get("start_date")
-        if not start:
-            return now - delivery.RESULTS_KEPT
-        return datetime.fromisoformat(start).astimezone(now.tzinfo)
 
     def id_list(self, body: list[dict[str, t.Any]]) -> dict[str, t.Any]:
         """POST one page of ``id_list``."""

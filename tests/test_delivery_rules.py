@@ -13,6 +13,7 @@ from tap_dataforseo_gemini.delivery import (
     Bookmark,
     Entry,
     Plan,
+    Start,
     Task,
     Watermark,
     reconcile,
@@ -275,3 +276,25 @@ def test_a_clock_gone_back_moves_the_watermark_back_and_says_so():
     plan = reconcile([], Watermark(at(1), NOW + timedelta(minutes=1)), NOW)
     assert plan.moves_back
     assert not reconcile([], Watermark(at(1), at(2)), NOW).moves_back
+
+
+def test_a_first_run_reads_the_ledger_from_start_date():
+    start = Start.of(None, at(5).isoformat(), NOW)
+    assert (start.since, start.clamped, start.shortened) == (at(5), False, False)
+
+
+def test_a_first_run_without_start_date_reads_back_as_far_as_task_get_answers():
+    assert Start.of(None, None, NOW).since == NOW - RESULTS_KEPT
+
+
+def test_a_saved_watermark_in_the_future_is_clamped_and_says_so():
+    saved = Watermark(NOW + timedelta(minutes=10)).to_state()
+    start = Start.of(saved, None, NOW)
+    assert start.clamped
+    assert start.watermark == Watermark(NOW - REACH)
+
+
+def test_a_watermark_older_than_task_get_answers_shortens_the_query():
+    start = Start.of(Watermark(NOW - timedelta(days=40)).to_state(), None, NOW)
+    assert start.shortened
+    assert start.since == NOW - RESULTS_KEPT
