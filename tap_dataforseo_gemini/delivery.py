@@ -218,6 +218,24 @@ class Start:
         """Whether the query starts later than the watermark (results expired)."""
         return self.since > self.watermark.posted_from
 
+    def warnings(self, now: datetime) -> list[str]:
+        """What the run must warn about: a clamped watermark, a shortened query."""
+        said = []
+        if self.clamped:
+            said.append(
+                f"The state's ledger watermark {self.saved.to_state()} lies after "
+                f"DataForSEO's now ({now.isoformat()}): reconciling from "
+                f"{self.watermark.posted_from.isoformat()} instead, so no task is "
+                "skipped"
+            )
+        if self.shortened:
+            said.append(
+                f"Reconciling from {self.since.isoformat()}, not "
+                f"{self.watermark.posted_from.isoformat()}: task_get answers for "
+                f"{RESULTS_KEPT.days} days only"
+            )
+        return said
+
 
 _STATUS_CODE = re.compile(r"[0-9]{5}")
 
@@ -270,6 +288,16 @@ class Reconciliation:
         """Whether the watermark goes back in time (the API's clock went back)."""
         done_after = self.previous.done_after
         return done_after is not None and self.settled < done_after
+
+    def warnings(self) -> list[str]:
+        """What the run must warn about: a watermark moving back in time."""
+        if not self.moves_back:
+            return []
+        return [
+            f"The ledger watermark moves back from {self.previous.done_after} to "
+            f"{self.settled.isoformat()} (DataForSEO's clock is behind the last "
+            "run's): tasks done since are collected again"
+        ]
 
     @property
     def redelivered(self) -> int:
@@ -352,6 +380,23 @@ class Plan:
     def redelivered(self) -> int:
         """Planned tasks the previous run delivered too (its settle window)."""
         return self.reconciliation.redelivered if self.reconciliation else 0
+
+    def nothing_new(self) -> str:
+        """The one line of a run with nothing to collect."""
+        return (
+            f"nothing new to collect ({len(self.bookmark.pending)} tasks pending "
+            "for a later run)"
+        )
+
+    def redelivery(self) -> str | None:
+        """A line counting the tasks the previous run delivered too, if any."""
+        if not self.redelivered:
+            return None
+        return (
+            f"{self.redelivered} of these tasks were delivered by the last run too "
+            f"(done in the {SETTLE.seconds // 60} minutes before its id_list "
+            "query); targets keep one row by id"
+        )
 
     def delivered(self, task: Task) -> None:
         """The task's record is written: it leaves pending; the watermark may pass."""

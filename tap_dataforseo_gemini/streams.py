@@ -370,21 +370,8 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         start = delivery.Start.of(
             bookmark.ledger, self.config.get("start_date"), queried_at
         )
-        if start.clamped:
-            self.logger.warning(
-                "The state's ledger watermark %s lies after DataForSEO's now (%s): "
-                "reconciling from %s instead, so no task is skipped",
-                start.saved.to_state(),
-                queried_at.isoformat(),
-                start.watermark.posted_from.isoformat(),
-            )
-        if start.shortened:
-            self.logger.warning(
-                "Reconciling from %s, not %s: task_get answers for %d days only",
-                start.since.isoformat(),
-                start.watermark.posted_from.isoformat(),
-                delivery.RESULTS_KEPT.days,
-            )
+        for warning in start.warnings(queried_at):
+            self.logger.warning(warning)
         try:
             entries = list(ledger.read(self.id_list, self.llm, start.since, queried_at))
         except (APIError, RetriableAPIError) as exc:
@@ -395,13 +382,8 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
             )
             return None
         reconciliation = delivery.reconcile(entries, start.watermark, queried_at)
-        if reconciliation.moves_back:
-            self.logger.warning(
-                "The ledger watermark moves back from %s to %s (DataForSEO's clock "
-                "is behind the last run's): tasks done since are collected again",
-                start.watermark.done_after,
-                reconciliation.settled.isoformat(),
-            )
+        for warning in reconciliation.warnings():
+            self.logger.warning(warning)
         return reconciliation
 
     def id_list(self, body: list[dict[str, t.Any]]) -> dict[str, t.Any]:
@@ -444,11 +426,7 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         if plan is None or self.ABORT_AT_RECORD_COUNT is not None:
             return
         if not plan.tasks:
-            self.logger.info(
-                "%s: nothing new to collect (%d tasks pending for a later run)",
-                self.name,
-                len(plan.bookmark.pending),
-            )
+            self.logger.info("%s: %s", self.name, plan.nothing_new())
             return
         progress = Progress(
             self.logger, self.name, len(plan.tasks), self.rate_limits.held
@@ -464,14 +442,8 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         finally:
             self.progress = None
         progress.log("done")
-        if plan.redelivered:
-            self.logger.info(
-                "%s: %d of these tasks were delivered by the last run too (done in "
-                "the %d minutes before its id_list query); targets keep one row by id",
-                self.name,
-                plan.redelivered,
-                delivery.SETTLE.seconds // 60,
-            )
+        if redelivery := plan.redelivery():
+            self.logger.info("%s: %s", self.name, redelivery)
 
     def _task_get(self, task: delivery.Task) -> object:
         return self.task_get(task.id)
