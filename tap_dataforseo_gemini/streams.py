@@ -398,7 +398,7 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         )
 
     def task_get(self, task_id: str) -> object:
-        """Collect one task: its answer's task, or the answer's task list if not one.
+        """Collect one task: its answer's task; the task list if not one readable task.
 
         A task-level error is asked again a few times, quickly; the last answer
         stands (request-level trouble is retried by ``send``).
@@ -408,7 +408,7 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         )
         for wait in (*envelope.TASK_RETRY_WAITS, None):
             tasks = self.send(request)["tasks"]
-            if len(tasks) != 1:
+            if len(tasks) != 1 or envelope.task_problem(tasks[0]):
                 return tasks
             if wait is None or not envelope.retries_task(tasks[0]["status_code"]):
                 return tasks[0]
@@ -467,8 +467,17 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
     def _record(self, task_id: str, answer: object) -> dict[str, t.Any]:
         """The record of one ``task_get`` answer, keyed by the id asked for."""
         if not isinstance(answer, dict):
-            problem = "the answer does not hold exactly one task"
-            return self._failure(task_id, None, problem, answer)
+            tasks = t.cast("list[object]", answer)
+            if len(tasks) != 1:
+                problem = "the answer does not hold exactly one task"
+                return self._failure(task_id, None, problem, answer)
+            problem = f"tasks[0] {envelope.task_problem(tasks[0])}"
+            return self._failure(
+                task_id,
+                None,
+                f"malformed API answer from task_get: {problem}",
+                tasks[0],
+            )
         if answer["id"] != task_id:
             self._tell_id_mismatch(task_id, answer["id"])
             answer = {**answer, "id": task_id}
