@@ -27,6 +27,8 @@ STRING, INTEGER, NUMBER, BOOLEAN = Scalar(str), Scalar(int), Scalar(float), Scal
 
 TASK_ID = Field("id", STRING, "Task id", required=True)
 SE = Field("se", STRING, "The LLM that answered: gemini, chat_gpt, claude")
+#: From the ``tasks_ready`` listing or the ``id_list`` entry: task_get lacks it.
+DATE_POSTED = Field("date_posted", DateTime(), "When the task was posted, ISO 8601")
 
 #: A ``tasks_ready`` result item (the API has sent ``function`` as ``se_type`` too).
 READY_TASK = (
@@ -37,7 +39,7 @@ READY_TASK = (
         STRING,
         "The task's function, llm_responses (sent as se_type too)",
     ),
-    Field("date_posted", DateTime(), "When the task was posted, ISO 8601"),
+    DATE_POSTED,
     Field("tag", STRING, "The tag set at task_post"),
     Field("endpoint", STRING, "The task_get path of the task"),
 )
@@ -92,10 +94,8 @@ MESSAGE = Object(
 )
 
 COST = Field("cost", NUMBER, "DataForSEO's charge, USD")
-#: The task's own fields in a ``task_get`` answer.
+#: The task's status and charge in a ``task_get`` answer.
 TASK = (
-    TASK_ID,
-    SE,
     Field("status_code", INTEGER, "The task's status: 20000 is success"),
     Field("status_message", STRING, "The task's status in words"),
     Field(
@@ -152,7 +152,7 @@ RESPONSE_TEXT = Field(
     "response_text", STRING, "The answer's message sections joined in order"
 )
 #: An ``llm_responses`` record.
-LLM_RESPONSE = (*TASK, *REQUEST, *RESULT, RESPONSE_TEXT)
+LLM_RESPONSE = (TASK_ID, SE, DATE_POSTED, *TASK, *REQUEST, *RESULT, RESPONSE_TEXT)
 
 
 def _position(name: str, description: str) -> Field:
@@ -166,6 +166,7 @@ CITATION = (
     _position("item_index", "Position of the item"),
     _position("section_index", "Position of the section in its item"),
     _position("annotation_index", "Position of the annotation in its section"),
+    DATE_POSTED,
     *ANNOTATION,
     Field(
         "domain",
