@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import json
 
-from singer_sdk import Stream
+from singer_sdk import RESTStream, Stream
 
 from tap_dataforseo_gemini import streams
 from tap_dataforseo_gemini.tap import TapDataForSEOGemini
@@ -32,6 +32,13 @@ PRIVATE_TAP_NAMES = {
 }
 
 
+#: Private SDK names the shared client calls, and why (see client.py).
+PRIVATE_CLIENT_NAMES = {
+    "_request": "task_get and id_list go through the SDK's request function and its "
+    "request metrics; request_records cannot hand back a task's envelope",
+}
+
+
 def overrides(cls: type) -> list[str]:
     """Names a class marks with ``typing_extensions.override``."""
     marked = []
@@ -50,6 +57,13 @@ def test_every_private_hook_the_streams_override_still_exists_in_the_sdk():
 def test_every_private_name_the_tap_uses_still_exists_in_the_sdk():
     for name in PRIVATE_TAP_NAMES:
         assert hasattr(TapDataForSEOGemini, name), f"singer-sdk lost Tap.{name}"
+
+
+def test_every_private_name_the_client_calls_still_exists_in_the_sdk():
+    for name in PRIVATE_CLIENT_NAMES:
+        assert callable(getattr(RESTStream, name, None)), f"singer-sdk lost {name}"
+    params = list(inspect.signature(RESTStream._request).parameters)
+    assert params == ["self", "prepared_request", "context"]
 
 
 def test_the_sdk_still_keeps_the_last_state_it_wrote_where_the_tap_reads_it():
