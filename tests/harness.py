@@ -240,10 +240,18 @@ class Warehouse:
     ) -> int | None:
         """Run the tap from the committed state and load its output.
 
-        With ``stop_after``, the tap is stopped after that many messages: SIGKILL
-        (``kill``) or the target failing and closing its input. Uncommitted rows
-        are lost either way. Returns the tap's exit code (None when stopped).
+        With ``stop_after``, the tap runs as a process and is stopped after that
+        many messages: SIGKILL (``kill``) or the target failing and closing its
+        input. Uncommitted rows are lost either way. Returns the tap's exit code
+        (None when stopped). A run to its end runs in this process.
         """
+        batch: list[dict[str, t.Any]] = []
+        if stop_after is None:
+            run = run_tap(config, state=self.state)
+            for line in run.stdout.splitlines():
+                self._take(json.loads(line), batch)
+            self.stderr = run.stderr
+            return run.returncode
         with (
             tempfile.TemporaryFile() as stderr,
             subprocess.Popen(
@@ -253,26 +261,28 @@ class Warehouse:
             ) as process,
         ):
             assert process.stdout is not None
-            batch: list[dict[str, t.Any]] = []
             for count, line in enumerate(process.stdout):
-                if stop_after is not None and count >= stop_after:
+                if count >= stop_after:
                     if kill:
                         process.send_signal(signal.SIGKILL)
                     process.stdout.close()
                     process.wait()
                     return None
-                message = json.loads(line)
-                if message["type"] == "SCHEMA":
-                    self.keys[message["stream"]] = message["key_properties"]
-                elif message["type"] == "RECORD":
-                    batch.append(message)
-                elif message["type"] == "STATE":
-                    self._commit(batch, message["value"])
-                    batch = []
+                self._take(json.loads(line), batch)
             code = process.wait()
             stderr.seek(0)
             self.stderr = stderr.read().decode()
             return code
+
+    def _take(self, message: dict[str, t.Any], batch: list[dict[str, t.Any]]) -> None:
+        """Read one message: records wait in ``batch`` for the STATE after them."""
+        if message["type"] == "SCHEMA":
+            self.keys[message["stream"]] = message["key_properties"]
+        elif message["type"] == "RECORD":
+            batch.append(message)
+        elif message["type"] == "STATE":
+            self._commit(batch, message["value"])
+            batch.clear()
 
     def _commit(self, batch: list[dict[str, t.Any]], state: dict[str, t.Any]) -> None:
         for message in batch:
