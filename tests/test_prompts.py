@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from fake_dataforseo import Fault
-from tap_dataforseo_gemini.prompts import cli
+from tap_dataforseo_gemini.prompts import cli, prompt_set
 from tests.harness import LOGIN, PASSWORD, config_for, write_json
 
 if t.TYPE_CHECKING:
@@ -311,6 +311,25 @@ def test_without_id_list_an_unconfirmed_task_is_never_posted_again(
     assert "NOT posted again" in err
     assert "2 unknown (not re-posted)" in out
     assert emulator.tags() == []
+
+
+def test_a_question_mark_inside_a_flow_mapping_needs_no_quotes(tmp_path: Path) -> None:
+    path = tmp_path / "prompts.yml"
+    path.write_text(
+        "budget_usd: 2.50\n"
+        "prompts:\n"
+        "  - What is the best CRM for small teams?\n"
+        "  - {text: Which CRM works best with Gmail?, tag: crm-gmail}\n"
+        "llms:\n"
+        "  gemini: [gemini-2.5-flash]\n"
+    )
+
+    prompts = prompt_set.load(path)
+
+    assert [p.text for p in prompts.prompts] == [
+        "What is the best CRM for small teams?",
+        "Which CRM works best with Gmail?",
+    ]
 
 
 @pytest.mark.parametrize(

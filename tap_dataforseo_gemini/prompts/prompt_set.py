@@ -9,7 +9,7 @@ import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from ruamel.yaml import YAML, YAMLError
 
 #: The LLMs with a ``task_post`` endpoint, in the API's words.
 LLMS = ("gemini", "chat_gpt", "claude")
@@ -79,10 +79,10 @@ def load(path: Path) -> PromptSet:
         InvalidPromptsError: every problem found, one line each.
     """
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InvalidPromptsError(path, [f"cannot read it ({exc.strerror})"]) from None
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         raise InvalidPromptsError(path, [_yaml_problem(exc)]) from None
     if not isinstance(raw, dict):
         raise InvalidPromptsError(path, ["expected a mapping of settings"])
@@ -255,15 +255,12 @@ class _Checker:
         return options
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """Say where the YAML breaks, and how to mend the usual case."""
+def _yaml_problem(exc: YAMLError) -> str:
+    """Say where the YAML breaks."""
     mark = getattr(exc, "problem_mark", None)
     where = f" at line {mark.line + 1}" if mark else ""
     problem = getattr(exc, "problem", None) or "unreadable"
-    hint = ""
-    if "'?'" in problem:
-        hint = ' (quote text with "?" inside {...}: {text: "Why?", tag: why})'
-    return f"not valid YAML{where}: {problem}{hint}"
+    return f"not valid YAML{where}: {problem}"
 
 
 def _is_number(value: object) -> bool:
