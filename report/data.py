@@ -94,7 +94,8 @@ def read(warehouse: Path, schema: str) -> Figures:
     if not warehouse.is_file():
         raise ReportError(
             f"no warehouse at {warehouse}: load it first (meltano run "
-            "tap-dataforseo-gemini target-duckdb dbt-duckdb:run, or make demo)"
+            "tap-dataforseo-gemini target-duckdb dbt-duckdb:run), or give the "
+            "demo's: make report WAREHOUSE=output/demo.duckdb"
         )
     try:
         db = duckdb.connect(str(warehouse), read_only=True)

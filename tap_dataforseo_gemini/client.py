@@ -6,6 +6,7 @@ import itertools
 import threading
 import time
 import typing as t
+from dataclasses import dataclass
 from functools import cached_property
 from http import HTTPStatus
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -29,6 +30,7 @@ if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from backoff.types import Details
+    from singer_sdk import Tap
     from singer_sdk.helpers.types import Context
     from singer_sdk.streams.rest import HTTPRequest
 
@@ -59,15 +61,28 @@ def path_segment(value: str) -> str:
     return quote(value, safe="")
 
 
+@dataclass(frozen=True)
+class Shared:
+    """What every stream of a run shares, made once by the tap."""
+
+    #: The request windows (account, ``tasks_ready``, ``id_list``).
+    rate_limits: RateLimits
+    #: The bound on requests at once, lowered by 40209 answers.
+    in_flight: InFlightLimit
+    #: DataForSEO's clock, learnt from its answers' ``Date`` headers.
+    api_clock: ApiClock
+
+
 class DataForSEOStream(RESTStream):
     """Base stream for one LLM's ``/v3/ai_optimization/<llm>/llm_responses`` API."""
 
     #: The endpoint this stream reads, after ``/llm_responses/``.
     endpoint: str = ""
 
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        """Set up per-thread HTTP sessions."""
-        super().__init__(*args, **kwargs)
+    def __init__(self, tap: Tap, shared: Shared, **kwargs: t.Any) -> None:
+        """Set up per-thread HTTP sessions; ``shared`` is the run's, from the tap."""
+        super().__init__(tap, **kwargs)
+        self.shared = shared
         self._sessions = threading.local()
 
     @property
@@ -127,17 +142,17 @@ class DataForSEOStream(RESTStream):
     @property
     def rate_limits(self) -> RateLimits:
         """The run's request windows, shared by all streams and workers."""
-        return self._tap.rate_limits  # type: ignore[attr-defined]
+        return self.shared.rate_limits
 
     @property
     def in_flight(self) -> InFlightLimit:
         """The run's bound on requests at once, shared by all streams and workers."""
-        return self._tap.in_flight  # type: ignore[attr-defined]
+        return self.shared.in_flight
 
     @property
     def api_clock(self) -> ApiClock:
         """DataForSEO's clock, shared by all streams."""
-        return self._tap.api_clock  # type: ignore[attr-defined]
+        return self.shared.api_clock
 
     def validate_response(self, response: requests.Response) -> None:
         """Note the calls left and the API's time; check the status, envelope, tasks."""

@@ -127,13 +127,13 @@ def _parse(response: requests.Response, endpoint: str) -> dict[str, t.Any]:
         raise MalformedAnswerError(
             f"malformed API answer from {endpoint}: the body is not JSON ({exc})"
         ) from None
-    problem = _envelope_problem(body)
+    problem = _envelope_problem(body, endpoint)
     if problem:
         raise MalformedAnswerError(f"malformed API answer from {endpoint}: {problem}")
     return body
 
 
-def _envelope_problem(body: object) -> str | None:
+def _envelope_problem(body: object, endpoint: str) -> str | None:
     if not isinstance(body, dict):
         return f"expected a JSON object, got {type(body).__name__}"
     for key, kind in (("status_code", int), ("status_message", str)):
@@ -144,11 +144,18 @@ def _envelope_problem(body: object) -> str | None:
         return None
     if not isinstance(tasks, list):
         return "'tasks' is not a list"
-    for index, task in enumerate(tasks):
-        problem = _task_problem(task)
-        if problem:
-            return f"tasks[{index}] {problem}"
-    return None
+    # A task_get task of the wrong shape is the task's problem (a failure
+    # record), not the request's: retrying it would stop every later run.
+    checked = [] if endpoint == "task_get" else tasks
+    problems = (task_problem(task) for task in checked)
+    return next(
+        (
+            f"tasks[{index}] {problem}"
+            for index, problem in enumerate(problems)
+            if problem
+        ),
+        None,
+    )
 
 
 _TASK_FIELDS: tuple[tuple[str, type | UnionType, str], ...] = (
@@ -160,7 +167,8 @@ _TASK_FIELDS: tuple[tuple[str, type | UnionType, str], ...] = (
 )
 
 
-def _task_problem(task: object) -> str | None:
+def task_problem(task: object) -> str | None:
+    """What is wrong with a task's envelope fields, or None."""
     if not isinstance(task, dict):
         return "is not an object"
     for key, kind, described in _TASK_FIELDS:
@@ -208,6 +216,8 @@ def check(response: requests.Response, endpoint: str) -> None:
     body = read(response, endpoint)
     _check_status(body["status_code"], body["status_message"], endpoint, response)
     for task in body["tasks"] or []:
+        if task_problem(task):
+            continue
         if is_transient(task["status_code"]) and (
             endpoint != "task_get"
             or task["status_code"] in {RATE_LIMITED, TOO_MANY_IN_FLIGHT}

@@ -1,178 +1,33 @@
-"""Reconciliation with ``id_list``, the API's ledger of every task ever posted.
+"""Paging ``id_list``, the API's ledger of every task ever posted, over HTTP.
 
 ``tasks_ready`` forgets a task once anyone collects it or after three days;
-``id_list`` does not, and ``task_get`` answers for 30 days. A run asks the ledger
-for the tasks posted since ``posted_from`` and collects those done after
-``done_after``; the watermark moves only in a STATE message written after those
-tasks' records, and never past a task that is still running. The bookmark is
-two timestamps, whatever the volume.
+``id_list`` does not. What a run does with the entries (the watermark, the plan)
+is :mod:`tap_dataforseo_gemini.delivery`'s.
 """
 
 from __future__ import annotations
 
-import re
 import typing as t
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from tap_dataforseo_gemini import envelope
+from tap_dataforseo_gemini.delivery import Entry
 from tap_dataforseo_gemini.errors import APIError, EndpointNotFoundError
 from tap_dataforseo_gemini.records import Where, mapping, moment, scalar
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterator
 
-#: Only tasks done this long before a query are trusted to be listed by then.
-SETTLE = timedelta(minutes=5)
 #: ``id_list`` returns at most this many tasks a call.
 PAGE_SIZE = 1000
 #: Pages overlap by this many entries: the ledger is sorted by execution time, so
 #: a task finishing between two calls shifts the entries after it.
 PAGE_OVERLAP = 100
-#: A task finishes or fails within this long of its posting.
-TASK_LIFETIME = timedelta(hours=72)
-#: How far back the watermark may stay: a task's lifetime plus a margin.
-REACH = TASK_LIFETIME + timedelta(days=1)
-#: ``task_get`` answers for this long after a task is posted.
-RESULTS_KEPT = timedelta(days=30)
-#: ``id_list`` refuses a ``datetime_from`` older than this (six months).
-LEDGER_KEPT = timedelta(days=180)
-#: ``id_list`` statuses of tasks not finished yet (``status`` is a code string).
-RUNNING = frozenset(str(code) for code in envelope.NOT_READY)
 
 
 def to_api(when: datetime) -> str:
     """Format a time as the API writes it: ``2025-07-14 07:25:54 +00:00``."""
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S +00:00")
-
-
-@dataclass(frozen=True)
-class Watermark:
-    """Where the next reconciliation starts."""
-
-    posted_from: datetime
-    done_after: datetime | None = None
-
-    def to_state(self) -> dict[str, str | None]:
-        """The watermark as it is kept in the bookmark."""
-        return {
-            "posted_from": self.posted_from.isoformat(),
-            "done_after": self.done_after.isoformat() if self.done_after else None,
-        }
-
-    @classmethod
-    def from_state(cls, value: object, first_start: datetime) -> Watermark:
-        """Read the bookmark's watermark, or start at ``first_start`` on a first run."""
-        where = Where("state", "bookmarks.llm_responses.ledger")
-        saved = mapping(value, where)
-        if not saved:
-            return cls(first_start)
-        posted_from = moment(saved.get("posted_from"), where / "posted_from")
-        if posted_from is None:
-            return cls(first_start)
-        return cls(posted_from, moment(saved.get("done_after"), where / "done_after"))
-
-    def in_future(self, now: datetime) -> bool:
-        """Tell whether the watermark lies past the API's now (a skewed clock)."""
-        return self.posted_from > now or (
-            self.done_after is not None and self.done_after > now
-        )
-
-    def clamped(self, now: datetime) -> Watermark:
-        """A watermark past ``now`` moved back as far as a task may still change.
-
-        Tasks done since then are collected again rather than skipped.
-        """
-        return Watermark(min(self.posted_from, now - REACH))
-
-    def window_start(self, now: datetime) -> datetime:
-        """Where the ``id_list`` query starts: never before ``task_get`` forgets."""
-        return max(self.posted_from, now - min(RESULTS_KEPT, LEDGER_KEPT))
-
-
-_STATUS_CODE = re.compile(r"[0-9]{5}")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One task in the ledger; ``status`` is its code as a string (``"20000"``)."""
-
-    id: str
-    posted: datetime
-    done: datetime | None
-    status: str = ""
-
-    def finished(self, settled: datetime) -> datetime | None:
-        """When the task finished, as far as the ledger tells; None while it runs.
-
-        A task without ``datetime_done`` has finished when its status is a final
-        code (refused at posting: at its posting time), or once it is older than
-        a task may run; any other status (40601, 40602, text) means running.
-        """
-        if self.done is not None:
-            return self.done
-        if _STATUS_CODE.fullmatch(self.status) and self.status not in RUNNING:
-            return self.posted
-        if self.posted < settled - REACH:
-            return self.posted + REACH
-        return None
-
-
-@dataclass(frozen=True)
-class Planned:
-    """A task to collect, with the moment it was posted."""
-
-    id: str
-    posted: datetime
-
-
-@dataclass
-class Reconciliation:
-    """The tasks a run collects from the ledger, and how far the watermark may move."""
-
-    tasks: list[Planned]
-    previous: Watermark
-    floor: datetime
-    settled: datetime
-
-    @property
-    def moves_back(self) -> bool:
-        """Whether the watermark goes back in time (the API's clock went back)."""
-        done_after = self.previous.done_after
-        return done_after is not None and self.settled < done_after
-
-    def drop(self, skip: Callable[[str], bool]) -> None:
-        """Leave out tasks collected another way (those already pending)."""
-        self.tasks = [task for task in self.tasks if not skip(task.id)]
-
-    def watermark_after(self, delivered: int) -> Watermark:
-        """The watermark once the first ``delivered`` tasks' records are out."""
-        if delivered >= len(self.tasks):
-            return Watermark(self.floor, self.settled)
-        posted_from = min(self.floor, self.tasks[delivered].posted)
-        return Watermark(posted_from, self.previous.done_after)
-
-
-def reconcile(
-    entries: Iterable[Entry], previous: Watermark, queried_at: datetime
-) -> Reconciliation:
-    """Plan a run: the ledger's tasks done since the watermark, in posting order.
-
-    The floor is the oldest task still running, or the query time less
-    :data:`SETTLE` when none is; a task running longer than :data:`REACH` does not
-    hold it (tasks end within :data:`TASK_LIFETIME`).
-    """
-    settled = queried_at - SETTLE
-    floor = settled
-    plan: dict[str, Planned] = {}
-    for entry in entries:
-        done = entry.finished(settled)
-        if done is None:
-            floor = min(floor, entry.posted)
-        elif previous.done_after is None or done > previous.done_after:
-            plan[entry.id] = Planned(entry.id, entry.posted)
-    tasks = sorted(plan.values(), key=lambda task: (task.posted, task.id))
-    return Reconciliation(tasks, previous, max(floor, previous.posted_from), settled)
 
 
 def read(

@@ -21,8 +21,10 @@ from singer_sdk.helpers.capabilities import (
     PluginCapabilities,
     TapCapabilities,
 )
+from typing_extensions import override
 
 from tap_dataforseo_gemini import inputs, redact, settings
+from tap_dataforseo_gemini.client import Shared
 from tap_dataforseo_gemini.clock import ApiClock
 from tap_dataforseo_gemini.concurrency import InFlightLimit
 from tap_dataforseo_gemini.errors import (
@@ -257,6 +259,11 @@ class TapDataForSEOGemini(Tap):
         for warning in settings.unknown(dict(self.config), self.config_jsonschema):
             self.logger.warning(warning)
 
+    # Private SDK hooks (no public ones): config errors without secrets, and the
+    # STATE re-emitted on a signal. tests/test_sdk_hooks.py fails if the SDK
+    # renames them.
+
+    @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """Validate against the schema, never echoing a secret, then check values."""
         config = dict(self.config)
@@ -273,23 +280,19 @@ class TapDataForSEOGemini(Tap):
             settings.check_values(config)
         return errors
 
+    @override
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
         """Re-emit the last STATE written (it covers written records), exit 128+N."""
-        # The SDK's StateWriter keeps a copy of the last STATE it wrote.
-        writer = getattr(self, "_state_writer", None)
-        last = getattr(writer, "_last_emitted_state", None)
+        # The SDK's StateWriter keeps a copy of the last STATE it wrote (private:
+        # no public accessor; tests/test_sdk_hooks.py checks it is still there).
+        last = getattr(self.state_writer, "_last_emitted_state", None)
         stopped(signum, last, self.message_writer)
 
     @cached_property
-    def api_clock(self) -> ApiClock:
-        """DataForSEO's clock, learnt from its answers' ``Date`` headers."""
-        return ApiClock()
-
-    @cached_property
-    def rate_limits(self) -> RateLimits:
-        """The run's request windows, shared by every stream and worker."""
+    def shared(self) -> Shared:
+        """What every stream of the run shares: windows, in-flight bound, clock."""
         window = float(self.config["rate_limit_window_seconds"])
-        return RateLimits(
+        rate_limits = RateLimits(
             RateLimiter(self.config["rate_limit_per_minute"], window),
             {
                 "tasks_ready": RateLimiter(
@@ -301,11 +304,8 @@ class TapDataForSEOGemini(Tap):
             },
             self.logger,
         )
-
-    @cached_property
-    def in_flight(self) -> InFlightLimit:
-        """The run's bound on requests at once, lowered by 40209 answers."""
-        return InFlightLimit(self.config["max_concurrent_requests"])
+        in_flight = InFlightLimit(self.config["max_concurrent_requests"])
+        return Shared(rate_limits, in_flight, ApiClock())
 
     @classmethod
     def get_singer_command(cls) -> click.Command:
@@ -319,10 +319,10 @@ class TapDataForSEOGemini(Tap):
     def discover_streams(self) -> list[Stream]:
         """The tap's streams; children follow their parents."""
         return [
-            ReadyTasksStream(self),
-            LlmResponsesStream(self),
+            ReadyTasksStream(self, self.shared),
+            LlmResponsesStream(self, self.shared),
             LlmResponseCitationsStream(self),
-            ModelsStream(self),
+            ModelsStream(self, self.shared),
         ]
 
 

@@ -79,8 +79,12 @@ def outcome(compute: t.Callable[[], t.Any]) -> tuple[t.Any, Exception | None]:
 
 
 def task_record(body: bytes) -> dict:
+    """What the stream does: the envelope, then the task's own fields, its record."""
     envelope.check(response(body), "task_get")
     task = envelope.read(response(body), "task_get")["tasks"][0]
+    problem = envelope.task_problem(task)
+    if problem:
+        raise records.Where("task_get", "tasks[0]").fail(problem)
     return records.llm_response(task, "gemini", records.Where("task_get", "t"))
 
 

@@ -11,7 +11,7 @@ import requests
 
 from fake_dataforseo import Emulator, Fault
 from fake_dataforseo.server import SANDBOX_TASK_ID
-from tap_dataforseo_gemini.ledger import REACH
+from tap_dataforseo_gemini.delivery import REACH
 from tests.harness import LOGIN, PASSWORD, Warehouse, config_for, run_tap
 
 GET = "/v3/ai_optimization/gemini/llm_responses/task_get/"
@@ -68,6 +68,24 @@ def test_an_unreadable_answer_is_a_failure_record_with_its_raw_json(make_emulato
     assert json.loads(records[bad]["raw_answer"]) == body["tasks"][0]
     assert "datetime" in records[bad]["status_message"]
     assert run.stderr.count(f"Task {bad}:") == 1
+    again = run_tap(config_for(emulator.url), state=run.last_state)
+    assert responses(again) == {}
+
+
+def test_a_task_of_the_wrong_shape_is_a_failure_record_not_a_stopped_run(
+    make_emulator,
+):
+    emulator = make_emulator(seed=93)
+    bad, good = emulator.add_tasks(2, age=timedelta(hours=1))
+    body = answer_of(emulator, bad)
+    body["tasks"][0]["result"] = "not a list"
+    emulator.set_answer(bad, body)
+    run = run_tap(config_for(emulator.url))
+    assert run.returncode == 0, run.stderr
+    records = responses(run)
+    assert records[good]["raw_answer"] is None
+    assert json.loads(records[bad]["raw_answer"]) == body["tasks"][0]
+    assert "'result' that is not a list or null" in records[bad]["status_message"]
     again = run_tap(config_for(emulator.url), state=run.last_state)
     assert responses(again) == {}
 

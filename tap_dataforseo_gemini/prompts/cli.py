@@ -103,7 +103,8 @@ def _post(args: argparse.Namespace) -> post.Summary:
 def _client(config: Path | None) -> TaskPostStream:
     """The tap, set up from its settings, lends its HTTP machinery."""
     settings = _read_settings(config) if config else {}
-    return TaskPostStream(TapDataForSEOGemini(config=settings, parse_env_config=True))
+    tap = TapDataForSEOGemini(config=settings, parse_env_config=True)
+    return TaskPostStream(tap, tap.shared)
 
 
 def _read_settings(path: Path) -> dict[str, t.Any]:

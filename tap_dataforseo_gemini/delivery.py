@@ -1,0 +1,420 @@
+"""The delivery protocol: which tasks a run collects, and when state moves past them.
+
+Pure: no I/O. The streams list ``tasks_ready``, page ``id_list``, call
+``task_get`` and write records; this module decides everything in between.
+
+The state (``bookmarks.llm_responses``) is one flat object whatever the volume::
+
+    {
+      "llm": "gemini",                  # whose queue it belongs to
+      "api_host": "api.dataforseo.com", # and where: another's state is refused
+      "pending": ["<task id>", ...],    # listed, not yet delivered, oldest first
+      "date_posted": {"<task id>": "<ISO 8601>" | null},  # of each pending id
+      "ledger": {"posted_from": "<ISO 8601>", "done_after": "<ISO 8601>" | null}
+    }
+
+``ledger`` is the ``id_list`` watermark: the next query starts at ``posted_from``
+and collects tasks done after ``done_after``. A state from an older version,
+without ``llm``, ``api_host`` or ``date_posted``, is read and gets them.
+
+A run's :class:`Plan` is the pending tasks first, then (``same_run``) the tasks
+:func:`reconcile` finds, in posting order. Each task then takes one transition:
+*delivered* (its record, or its failure record, is written: it leaves pending)
+or *not ready* (it becomes pending). After either, the bookmark holds the
+checkpoint value: pending as it stands, and the watermark after the tasks handled
+so far. The stream records a transition only once the SDK has written the
+task's record, so a STATE message never vouches for a record not yet written.
+"""
+
+from __future__ import annotations
+
+import re
+import typing as t
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tap_dataforseo_gemini import envelope
+from tap_dataforseo_gemini.errors import InvalidStateError
+from tap_dataforseo_gemini.records import Where, mapping, moment
+
+if t.TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+#: Only tasks done this long before a query are trusted to be listed by then.
+SETTLE = timedelta(minutes=5)
+#: A task finishes or fails within this long of its posting.
+TASK_LIFETIME = timedelta(hours=72)
+#: How far back the watermark may stay: a task's lifetime plus a margin.
+REACH = TASK_LIFETIME + timedelta(days=1)
+#: ``task_get`` answers for this long after a task is posted.
+RESULTS_KEPT = timedelta(days=30)
+#: ``id_list`` refuses a ``datetime_from`` older than this (six months).
+LEDGER_KEPT = timedelta(days=180)
+#: ``id_list`` statuses of tasks not finished yet (``status`` is a code string).
+RUNNING = frozenset(str(code) for code in envelope.NOT_READY)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task to collect, with its posting time (ISO 8601) when known."""
+
+    id: str
+    date_posted: str | None = None
+
+
+class Bookmark:
+    """A view over the stream's state dict that the SDK writes in STATE messages."""
+
+    def __init__(self, state: dict[str, t.Any], llm: str, api_host: str) -> None:
+        """Wrap (and check) the stream state; nothing is copied."""
+        owner = mismatch(state, llm, api_host)
+        if owner:
+            raise InvalidStateError(
+                f"invalid state: it belongs to {owner}, this run reads llm {llm} "
+                f"at {api_host}: give this extractor its own state"
+            )
+        state.setdefault("llm", llm)
+        state.setdefault("api_host", api_host)
+        pending = state.setdefault("pending", [])
+        if not isinstance(pending, list) or not all(
+            isinstance(i, str) for i in pending
+        ):
+            raise InvalidStateError(
+                "invalid state: bookmarks.llm_responses.pending must list task ids"
+            )
+        posted = state.setdefault("date_posted", {})
+        if not isinstance(posted, dict) or not all(
+            isinstance(v, str | None) for v in posted.values()
+        ):
+            raise InvalidStateError(
+                "invalid state: bookmarks.llm_responses.date_posted must map task "
+                "ids to dates"
+            )
+        self._state = state
+        self._pending = set(pending)
+
+    @property
+    def pending(self) -> list[Task]:
+        """Tasks listed by an earlier run and not yet delivered, oldest first."""
+        posted = self._state["date_posted"]
+        return [Task(i, posted.get(i)) for i in self._state["pending"]]
+
+    def is_pending(self, task_id: str) -> bool:
+        """Tell whether a task is waiting in the bookmark."""
+        return task_id in self._pending
+
+    def add(self, tasks: Iterable[Task]) -> None:
+        """Mark tasks pending: they will be collected in a later run."""
+        for task in tasks:
+            if task.id not in self._pending:
+                self._pending.add(task.id)
+                self._state["pending"].append(task.id)
+                self._state["date_posted"][task.id] = task.date_posted
+
+    def deliver(self, task_id: str) -> None:
+        """A task's record is out: it leaves the pending list."""
+        if task_id in self._pending:
+            self._pending.discard(task_id)
+            self._state["pending"].remove(task_id)
+        self._state["date_posted"].pop(task_id, None)
+
+    @property
+    def ledger(self) -> object:
+        """The saved ``id_list`` watermark, as stored."""
+        return self._state.get("ledger")
+
+    @ledger.setter
+    def ledger(self, value: dict[str, str | None]) -> None:
+        self._state["ledger"] = value
+
+
+def mismatch(state: dict[str, t.Any], llm: str, api_host: str) -> str | None:
+    """Name the LLM and host a state belongs to when they are not this run's."""
+    saved_llm = state.get("llm", llm)
+    saved_host = state.get("api_host", api_host)
+    if (saved_llm, saved_host) == (llm, api_host):
+        return None
+    return f"llm {saved_llm} at {saved_host}"
+
+
+@dataclass(frozen=True)
+class Watermark:
+    """Where the next reconciliation starts."""
+
+    posted_from: datetime
+    done_after: datetime | None = None
+
+    def to_state(self) -> dict[str, str | None]:
+        """The watermark as it is kept in the bookmark."""
+        return {
+            "posted_from": self.posted_from.isoformat(),
+            "done_after": self.done_after.isoformat() if self.done_after else None,
+        }
+
+    @classmethod
+    def from_state(cls, value: object, first_start: datetime) -> Watermark:
+        """Read the bookmark's watermark, or start at ``first_start`` on a first run."""
+        where = Where("state", "bookmarks.llm_responses.ledger")
+        saved = mapping(value, where)
+        if not saved:
+            return cls(first_start)
+        posted_from = moment(saved.get("posted_from"), where / "posted_from")
+        if posted_from is None:
+            return cls(first_start)
+        return cls(posted_from, moment(saved.get("done_after"), where / "done_after"))
+
+    def in_future(self, now: datetime) -> bool:
+        """Tell whether the watermark lies past the API's now (a skewed clock)."""
+        return self.posted_from > now or (
+            self.done_after is not None and self.done_after > now
+        )
+
+    def clamped(self, now: datetime) -> Watermark:
+        """A watermark past ``now`` moved back as far as a task may still change.
+
+        Tasks done since then are collected again rather than skipped.
+        """
+        return Watermark(min(self.posted_from, now - REACH))
+
+    def window_start(self, now: datetime) -> datetime:
+        """Where the ``id_list`` query starts: never before ``task_get`` forgets."""
+        return max(self.posted_from, now - min(RESULTS_KEPT, LEDGER_KEPT))
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a run reads the ledger from, and what the state's watermark said."""
+
+    #: The watermark as saved (or the first start), before any clamping.
+    saved: Watermark
+    #: The watermark the run reconciles from.
+    watermark: Watermark
+    #: Where the ``id_list`` query starts.
+    since: datetime
+
+    @classmethod
+    def of(cls, ledger: object, start_date: str | None, now: datetime) -> Start:
+        """Start from the state's watermark, else ``start_date``, else 30 days back.
+
+        A watermark in the API's future is clamped (:meth:`Watermark.clamped`);
+        the query never starts before ``task_get`` forgets.
+        """
+        first_start = (
+            datetime.fromisoformat(start_date).astimezone(now.tzinfo)
+            if start_date
+            else now - RESULTS_KEPT
+        )
+        saved = Watermark.from_state(ledger, first_start)
+        watermark = saved.clamped(now) if saved.in_future(now) else saved
+        return cls(saved, watermark, watermark.window_start(now))
+
+    @property
+    def clamped(self) -> bool:
+        """Whether the saved watermark lay in the API's future."""
+        return self.watermark != self.saved
+
+    @property
+    def shortened(self) -> bool:
+        """Whether the query starts later than the watermark (results expired)."""
+        return self.since > self.watermark.posted_from
+
+    def warnings(self, now: datetime) -> list[str]:
+        """What the run must warn about: a clamped watermark, a shortened query."""
+        said = []
+        if self.clamped:
+            said.append(
+                f"The state's ledger watermark {self.saved.to_state()} lies after "
+                f"DataForSEO's now ({now.isoformat()}): reconciling from "
+                f"{self.watermark.posted_from.isoformat()} instead, so no task is "
+                "skipped"
+            )
+        if self.shortened:
+            said.append(
+                f"Reconciling from {self.since.isoformat()}, not "
+                f"{self.watermark.posted_from.isoformat()}: task_get answers for "
+                f"{RESULTS_KEPT.days} days only"
+            )
+        return said
+
+
+_STATUS_CODE = re.compile(r"[0-9]{5}")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One task in the ledger; ``status`` is its code as a string (``"20000"``)."""
+
+    id: str
+    posted: datetime
+    done: datetime | None
+    status: str = ""
+
+    def finished(self, settled: datetime) -> datetime | None:
+        """When the task finished, as far as the ledger tells; None while it runs.
+
+        A task without ``datetime_done`` has finished when its status is a final
+        code (refused at posting: at its posting time), or once it is older than
+        a task may run; any other status (40601, 40602, text) means running.
+        """
+        if self.done is not None:
+            return self.done
+        if _STATUS_CODE.fullmatch(self.status) and self.status not in RUNNING:
+            return self.posted
+        if self.posted < settled - REACH:
+            return self.posted + REACH
+        return None
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A task to collect from the ledger: when it was posted and finished."""
+
+    id: str
+    posted: datetime
+    done: datetime
+
+
+@dataclass
+class Reconciliation:
+    """The tasks a run collects from the ledger, and how far the watermark may move."""
+
+    tasks: list[Planned]
+    previous: Watermark
+    floor: datetime
+    settled: datetime
+
+    @property
+    def moves_back(self) -> bool:
+        """Whether the watermark goes back in time (the API's clock went back)."""
+        done_after = self.previous.done_after
+        return done_after is not None and self.settled < done_after
+
+    def warnings(self) -> list[str]:
+        """What the run must warn about: a watermark moving back in time."""
+        if not self.moves_back:
+            return []
+        return [
+            f"The ledger watermark moves back from {self.previous.done_after} to "
+            f"{self.settled.isoformat()} (DataForSEO's clock is behind the last "
+            "run's): tasks done since are collected again"
+        ]
+
+    @property
+    def redelivered(self) -> int:
+        """Tasks the previous run collected too: done in its settle window."""
+        done_after = self.previous.done_after
+        if done_after is None:
+            return 0
+        return sum(task.done <= done_after + SETTLE for task in self.tasks)
+
+    def drop(self, skip: Callable[[str], bool]) -> None:
+        """Leave out tasks collected another way (those already pending)."""
+        self.tasks = [task for task in self.tasks if not skip(task.id)]
+
+    def watermark_after(self, delivered: int) -> Watermark:
+        """The watermark once the first ``delivered`` tasks' records are out."""
+        if delivered >= len(self.tasks):
+            return Watermark(self.floor, self.settled)
+        posted_from = min(self.floor, self.tasks[delivered].posted)
+        return Watermark(posted_from, self.previous.done_after)
+
+
+def reconcile(
+    entries: Iterable[Entry], previous: Watermark, queried_at: datetime
+) -> Reconciliation:
+    """The ledger's tasks done since the watermark, in posting order.
+
+    The floor is the oldest task still running, or the query time less
+    :data:`SETTLE` when none is; a task running longer than :data:`REACH` does not
+    hold it (tasks end within :data:`TASK_LIFETIME`).
+    """
+    settled = queried_at - SETTLE
+    floor = settled
+    plan: dict[str, Planned] = {}
+    for entry in entries:
+        done = entry.finished(settled)
+        if done is None:
+            floor = min(floor, entry.posted)
+        elif previous.done_after is None or done > previous.done_after:
+            plan[entry.id] = Planned(entry.id, entry.posted, done)
+    tasks = sorted(plan.values(), key=lambda task: (task.posted, task.id))
+    return Reconciliation(tasks, previous, max(floor, previous.posted_from), settled)
+
+
+class Plan:
+    """One run's collection: pending tasks first, then the reconciled ones.
+
+    ``listed`` are the tasks ``tasks_ready`` listed. Without a reconciliation
+    (``next_run``, or ``id_list`` failed) they all become pending; with one, those
+    the ledger does not cover do, and reconciled tasks already pending are
+    collected once, as pending.
+    """
+
+    def __init__(
+        self,
+        bookmark: Bookmark,
+        listed: Iterable[Task],
+        reconciliation: Reconciliation | None = None,
+    ) -> None:
+        """Plan the run and set the bookmark to its starting checkpoint value."""
+        self.bookmark = bookmark
+        self.reconciliation = reconciliation
+        pending = bookmark.pending
+        if reconciliation is None:
+            bookmark.add(listed)
+            reconciled: list[Task] = []
+        else:
+            planned = {task.id for task in reconciliation.tasks}
+            bookmark.add(task for task in listed if task.id not in planned)
+            reconciliation.drop(bookmark.is_pending)
+            reconciled = [
+                Task(task.id, task.posted.isoformat()) for task in reconciliation.tasks
+            ]
+        self._pending_count = len(pending)
+        #: The tasks to collect, in order.
+        self.tasks = pending + reconciled
+        self.handled = 0
+        self._move_watermark()
+
+    @property
+    def redelivered(self) -> int:
+        """Planned tasks the previous run delivered too (its settle window)."""
+        return self.reconciliation.redelivered if self.reconciliation else 0
+
+    def nothing_new(self) -> str:
+        """The one line of a run with nothing to collect."""
+        return (
+            f"nothing new to collect ({len(self.bookmark.pending)} tasks pending "
+            "for a later run)"
+        )
+
+    def redelivery(self) -> str | None:
+        """A line counting the tasks the previous run delivered too, if any."""
+        if not self.redelivered:
+            return None
+        return (
+            f"{self.redelivered} of these tasks were delivered by the last run too "
+            f"(done in the {SETTLE.seconds // 60} minutes before its id_list "
+            "query); targets keep one row by id"
+        )
+
+    def delivered(self, task: Task) -> None:
+        """The task's record is written: it leaves pending; the watermark may pass."""
+        self.bookmark.deliver(task.id)
+        self._handle()
+
+    def not_ready(self, task: Task) -> None:
+        """The task is not done yet: it stays (or becomes) pending."""
+        self.bookmark.add([task])
+        self._handle()
+
+    def _handle(self) -> None:
+        self.handled += 1
+        self._move_watermark()
+
+    def _move_watermark(self) -> None:
+        """The watermark after the reconciled tasks handled so far."""
+        if self.reconciliation is not None:
+            reconciled = max(0, self.handled - self._pending_count)
+            watermark = self.reconciliation.watermark_after(reconciled)
+            self.bookmark.ledger = watermark.to_state()
