@@ -7,12 +7,23 @@ import typing as t
 import pytest
 
 from fake_dataforseo import Emulator
+from tap_dataforseo_gemini import envelope
 from tap_dataforseo_gemini.rate_limit import WINDOW_VARIABLE
 from tests.harness import LOGIN, PASSWORD
 from tests.meltano_project import MeltanoProject, install_project
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+
+
+@pytest.fixture(autouse=True)
+def quick_task_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ask a failing task again after milliseconds, not seconds, in this process.
+
+    Tests count the tries and read the outcome, never the waits; runs in a
+    process of their own keep the shipped waits.
+    """
+    monkeypatch.setattr(envelope, "TASK_RETRY_WAITS", (0.01, 0.02))
 
 
 @pytest.fixture

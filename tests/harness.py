@@ -1,20 +1,27 @@
-"""Run the tap as a real process and load its output like a target would."""
+"""Run the tap, in this process or as its own, and load its output as a target would."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import typing as t
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tap_dataforseo_gemini import redact, tap
 
 PASSWORD = "s3cret-Pa55word"
 LOGIN = "tests@example.com"
 TAP = [sys.executable, "-m", "tap_dataforseo_gemini"]
+NAME = "tap-dataforseo-gemini"
 
 
 def config_for(url: str, **overrides: t.Any) -> dict[str, t.Any]:
@@ -86,7 +93,7 @@ def tap_args(
     return [*args, *extra]
 
 
-def run_tap(
+def run_process(
     config: dict[str, t.Any],
     *,
     state: dict[str, t.Any] | None = None,
@@ -95,7 +102,7 @@ def run_tap(
     env: dict[str, str] | None = None,
     timeout: float = 120,
 ) -> Run:
-    """Run the tap to its end and parse its stdout as Singer messages."""
+    """Run the tap as a process to its end and parse its stdout as Singer messages."""
     done = subprocess.run(
         tap_args(config, state=state, catalog=catalog, extra=extra),
         capture_output=True,
@@ -105,6 +112,105 @@ def run_tap(
         check=False,
     )
     return Run(done.returncode, done.stdout, done.stderr)
+
+
+def run_tap(
+    config: dict[str, t.Any],
+    *,
+    state: dict[str, t.Any] | None = None,
+    catalog: dict[str, t.Any] | None = None,
+    extra: t.Sequence[str] = (),
+    env: dict[str, str] | None = None,
+) -> Run:
+    """Run the tap's command line in this process, as ``run_process`` would run it.
+
+    The same entry point (``main()`` with the same arguments and files), its
+    stdout and stderr captured, its exit code from ``SystemExit``. What a run
+    changes in the process (logging handlers and levels, signal handlers, the
+    excepthook, warning filters, the password mask, the environment) is put back
+    afterwards. Runs stopped by a signal or a closed pipe need a real process:
+    use ``run_process`` (or ``tap_args``) for those.
+    """
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    err = io.StringIO()
+    code = 0
+    with _process_state_restored(env), warnings.catch_warnings():
+        args = tap_args(config, state=state, catalog=catalog, extra=extra)
+        sys.argv = [NAME, *args[len(TAP) :]]
+        sys.stdout, sys.stderr = out, err
+        try:
+            tap.main()
+        except SystemExit as exc:
+            code = _exit_code(exc.code, err)
+        except BaseException as exc:  # uncaught: Python's own ending
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+            code = 1
+        finally:
+            redact.current = redact.Mask([])
+    out.flush()
+    stdout = out.buffer.getvalue().decode()  # type: ignore[attr-defined]
+    return Run(code, stdout, err.getvalue())
+
+
+def _exit_code(code: object, stderr: t.TextIO) -> int:
+    """The exit status Python gives ``sys.exit(code)``."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    stderr.write(f"{code}\n")
+    return 1
+
+
+class _ProcessExitError(BaseException):
+    """``os._exit`` called by an in-process run: it would end the test session."""
+
+
+def _no_process_exit(code: int) -> t.NoReturn:
+    raise _ProcessExitError(
+        f"os._exit({code}) in an in-process run: use run_process for this test"
+    )
+
+
+@contextlib.contextmanager
+def _process_state_restored(env: dict[str, str] | None) -> t.Iterator[None]:
+    """Put back what one in-process run of the tap changes in the process."""
+    saved_streams = (sys.stdout, sys.stderr, sys.argv, sys.excepthook)
+    saved_signals = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    loggers = [logging.root] + [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    saved_loggers = {
+        logger: (logger.level, list(logger.handlers)) for logger in loggers
+    }
+    saved_filters = {
+        handler: list(handler.filters)
+        for _, handlers in saved_loggers.values()
+        for handler in handlers
+    }
+    saved_env = dict(os.environ)
+    saved_exit = os._exit
+    os.environ.update(env or {})
+    os._exit = _no_process_exit
+    try:
+        yield
+    finally:
+        os._exit = saved_exit
+        os.environ.clear()
+        os.environ.update(saved_env)
+        logging.captureWarnings(capture=False)
+        for logger in [logging.root, *logging.root.manager.loggerDict.values()]:
+            if isinstance(logger, logging.Logger):
+                level, handlers = saved_loggers.get(logger, (logging.NOTSET, []))
+                logger.setLevel(level)
+                logger.handlers[:] = handlers
+        for handler, filters in saved_filters.items():
+            handler.filters[:] = filters
+        for signum, handler in saved_signals.items():
+            signal.signal(signum, handler)
+        sys.stdout, sys.stderr, sys.argv, sys.excepthook = saved_streams
 
 
 @dataclass
@@ -134,10 +240,18 @@ class Warehouse:
     ) -> int | None:
         """Run the tap from the committed state and load its output.
 
-        With ``stop_after``, the tap is stopped after that many messages: SIGKILL
-        (``kill``) or the target failing and closing its input. Uncommitted rows
-        are lost either way. Returns the tap's exit code (None when stopped).
+        With ``stop_after``, the tap runs as a process and is stopped after that
+        many messages: SIGKILL (``kill``) or the target failing and closing its
+        input. Uncommitted rows are lost either way. Returns the tap's exit code
+        (None when stopped). A run to its end runs in this process.
         """
+        batch: list[dict[str, t.Any]] = []
+        if stop_after is None:
+            run = run_tap(config, state=self.state)
+            for line in run.stdout.splitlines():
+                self._take(json.loads(line), batch)
+            self.stderr = run.stderr
+            return run.returncode
         with (
             tempfile.TemporaryFile() as stderr,
             subprocess.Popen(
@@ -147,26 +261,28 @@ class Warehouse:
             ) as process,
         ):
             assert process.stdout is not None
-            batch: list[dict[str, t.Any]] = []
             for count, line in enumerate(process.stdout):
-                if stop_after is not None and count >= stop_after:
+                if count >= stop_after:
                     if kill:
                         process.send_signal(signal.SIGKILL)
                     process.stdout.close()
                     process.wait()
                     return None
-                message = json.loads(line)
-                if message["type"] == "SCHEMA":
-                    self.keys[message["stream"]] = message["key_properties"]
-                elif message["type"] == "RECORD":
-                    batch.append(message)
-                elif message["type"] == "STATE":
-                    self._commit(batch, message["value"])
-                    batch = []
+                self._take(json.loads(line), batch)
             code = process.wait()
             stderr.seek(0)
             self.stderr = stderr.read().decode()
             return code
+
+    def _take(self, message: dict[str, t.Any], batch: list[dict[str, t.Any]]) -> None:
+        """Read one message: records wait in ``batch`` for the STATE after them."""
+        if message["type"] == "SCHEMA":
+            self.keys[message["stream"]] = message["key_properties"]
+        elif message["type"] == "RECORD":
+            batch.append(message)
+        elif message["type"] == "STATE":
+            self._commit(batch, message["value"])
+            batch.clear()
 
     def _commit(self, batch: list[dict[str, t.Any]], state: dict[str, t.Any]) -> None:
         for message in batch:
