@@ -55,37 +55,37 @@ def test_tasks_failing_50000_on_every_task_get_are_failure_records(make_emulator
     assert not [r for r in emulator.requests if GET in r.path]
 
 
-def test_an_unreadable_answer_is_a_failure_record_with_its_raw_json(make_emulator):
+def _unreadable_datetime(task):
+    task["result"][0]["datetime"] = "soon"
+
+
+def _result_not_a_list(task):
+    task["result"] = "not a list"
+
+
+@pytest.mark.parametrize(
+    ("spoil", "problem"),
+    [
+        (_unreadable_datetime, "datetime"),
+        (_result_not_a_list, "'result' that is not a list or null"),
+    ],
+    ids=["a field of the result", "the task's own shape"],
+)
+def test_an_unreadable_answer_is_a_failure_record_with_its_raw_json(
+    make_emulator, spoil, problem
+):
     emulator = make_emulator(seed=91)
     bad, good = emulator.add_tasks(2, age=timedelta(hours=1))
     body = answer_of(emulator, bad)
-    body["tasks"][0]["result"][0]["datetime"] = "soon"
+    spoil(body["tasks"][0])
     emulator.set_answer(bad, body)
     run = run_tap(config_for(emulator.url))
     assert run.returncode == 0, run.stderr
     records = responses(run)
     assert records[good]["raw_answer"] is None
     assert json.loads(records[bad]["raw_answer"]) == body["tasks"][0]
-    assert "datetime" in records[bad]["status_message"]
+    assert problem in records[bad]["status_message"]
     assert run.stderr.count(f"Task {bad}:") == 1
-    again = run_tap(config_for(emulator.url), state=run.last_state)
-    assert responses(again) == {}
-
-
-def test_a_task_of_the_wrong_shape_is_a_failure_record_not_a_stopped_run(
-    make_emulator,
-):
-    emulator = make_emulator(seed=93)
-    bad, good = emulator.add_tasks(2, age=timedelta(hours=1))
-    body = answer_of(emulator, bad)
-    body["tasks"][0]["result"] = "not a list"
-    emulator.set_answer(bad, body)
-    run = run_tap(config_for(emulator.url))
-    assert run.returncode == 0, run.stderr
-    records = responses(run)
-    assert records[good]["raw_answer"] is None
-    assert json.loads(records[bad]["raw_answer"]) == body["tasks"][0]
-    assert "'result' that is not a list or null" in records[bad]["status_message"]
     again = run_tap(config_for(emulator.url), state=run.last_state)
     assert responses(again) == {}
 
