@@ -19,6 +19,7 @@ from tap_dataforseo_gemini.errors import (
     TransientAPIError,
 )
 from tap_dataforseo_gemini.rate_limit import retry_after
+from tap_dataforseo_gemini.shape import Where
 
 if t.TYPE_CHECKING:
     import requests
@@ -176,6 +177,20 @@ def task_problem(task: object) -> str | None:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             return f"has a '{key}' that is not {described}"
     return None
+
+
+def result_items(body: dict[str, t.Any], endpoint: str) -> list[t.Any]:
+    """The result items of an answer's one task; a failed task is an error."""
+    tasks = body["tasks"]
+    if len(tasks) != 1:
+        raise Where(endpoint, "tasks").fail(f"has {len(tasks)} tasks, expected one")
+    task = tasks[0]
+    if task["status_code"] != OK:
+        problem = f"{endpoint}: status {task['status_code']} {task['status_message']}"
+        if task["status_code"] == NOT_FOUND:
+            raise EndpointNotFoundError(problem)
+        raise APIError(problem)
+    return task["result"] or []
 
 
 def check(response: requests.Response, endpoint: str) -> None:

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 from tap_dataforseo_gemini import envelope
 from tap_dataforseo_gemini.delivery import Entry
-from tap_dataforseo_gemini.errors import APIError, EndpointNotFoundError
 from tap_dataforseo_gemini.shape import Where, mapping, moment, scalar
 
 if t.TYPE_CHECKING:
@@ -76,7 +75,7 @@ def pages(
                 }
             ]
         )
-        items = result_items(body)
+        items = envelope.result_items(body, "id_list")
         for position, item in enumerate(items):
             key = item.get("id") if isinstance(item, dict) else None
             if key is not None and key in seen:
@@ -86,20 +85,6 @@ def pages(
         if len(items) < PAGE_SIZE:
             return
         offset += len(items) - PAGE_OVERLAP
-
-
-def result_items(body: dict[str, t.Any], endpoint: str = "id_list") -> list[t.Any]:
-    """The result items of an answer's one task; a failed task is an error."""
-    tasks = body["tasks"]
-    if len(tasks) != 1:
-        raise Where(endpoint, "tasks").fail(f"has {len(tasks)} tasks, expected one")
-    task = tasks[0]
-    if task["status_code"] != envelope.OK:
-        problem = f"{endpoint}: status {task['status_code']} {task['status_message']}"
-        if task["status_code"] == envelope.NOT_FOUND:
-            raise EndpointNotFoundError(problem)
-        raise APIError(problem)
-    return task["result"] or []
 
 
 def _entry(item: object, where: Where, suffix: str) -> Entry | None:

@@ -26,7 +26,7 @@ from tap_dataforseo_gemini.errors import (
     MalformedAnswerError,
     PaymentRequiredError,
 )
-from tap_dataforseo_gemini.ledger import pages, result_items
+from tap_dataforseo_gemini.ledger import pages
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -79,7 +79,7 @@ class TaskPostStream(DataForSEOStream):
             method="GET",
             headers=self.http_headers,
         )
-        return result_items(self.send(request), "models")
+        return envelope.result_items(self.send(request), "models")
 
     def posted_tags(self, since: datetime, prefix: str) -> dict[str, dict[str, t.Any]]:
         """``id_list`` since ``since``: id_list items by their ``tag``, if it starts so.
