@@ -7,6 +7,7 @@ import typing as t
 from http import HTTPStatus
 from types import UnionType
 
+from tap_dataforseo_gemini.api.endpoints import named
 from tap_dataforseo_gemini.errors import (
     AccountError,
     APIError,
@@ -147,7 +148,7 @@ def _envelope_problem(body: object, endpoint: str) -> str | None:
         return "'tasks' is not a list"
     # A task_get task of the wrong shape is the task's problem (a failure
     # record), not the request's: retrying it would stop every later run.
-    checked = [] if endpoint == "task_get" else tasks
+    checked = [] if _tasks_own_errors(endpoint) else tasks
     problems = (task_problem(task) for task in checked)
     return next(
         (
@@ -198,9 +199,9 @@ def check(response: requests.Response, endpoint: str) -> None:
 
     The HTTP status comes first (401, 402, 404 and 5xx are the only codes the API
     documents besides 200; a 429 from anything in between is retried after its
-    ``Retry-After``), then the envelope's status, then each task's; a
-    ``task_get`` task's own error (but 40202 and 40209) is the task's, not the
-    request's.
+    ``Retry-After``), then the envelope's status, then each task's; on an
+    endpoint whose task errors are the task's (``task_get``, see the endpoint
+    table), a task's own error (but 40202 and 40209) is not the request's.
     """
     code = response.status_code
     if code == HTTPStatus.TOO_MANY_REQUESTS:
@@ -234,7 +235,7 @@ def check(response: requests.Response, endpoint: str) -> None:
         if task_problem(task):
             continue
         if is_transient(task["status_code"]) and (
-            endpoint != "task_get"
+            not _tasks_own_errors(endpoint)
             or task["status_code"] in {RATE_LIMITED, TOO_MANY_IN_FLIGHT}
         ):
             raise transient_error(
@@ -243,6 +244,11 @@ def check(response: requests.Response, endpoint: str) -> None:
                 f"{task['status_message']}",
                 response,
             )
+
+
+def _tasks_own_errors(endpoint: str) -> bool:
+    """Whether the endpoint's task-level errors are its tasks' (the table says)."""
+    return named(endpoint).task_errors == "task"
 
 
 def _status_of(response: requests.Response) -> int | None:

@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 from singer_sdk import Stream, metrics
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
-from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
 from tap_dataforseo_gemini import delivery, envelope, ledger, records, shape
@@ -158,7 +157,7 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
     """
 
     name = "llm_responses"
-    endpoint = "task_get/{id}"
+    endpoint = "task_get"
     parent_stream_type = ReadyTasksStream
     primary_keys = ("id",)
     #: One bookmark for the stream, not one partition per task id.
@@ -242,14 +241,7 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
 
     def id_list(self, body: list[dict[str, t.Any]]) -> dict[str, t.Any]:
         """POST one page of ``id_list``."""
-        return self.send(
-            HTTPRequest(
-                url=f"{self.url_base}/v3/ai_optimization/id_list",
-                method="POST",
-                headers=self.http_headers,
-                data=body,
-            )
-        )
+        return self.client.send("id_list", body)
 
     def task_get(self, task_id: str) -> object:
         """Collect one task: its answer's task; the task list if not one readable task.
@@ -259,12 +251,11 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         ``max_answer_bytes`` is returned as its error: the task's problem, not the
         run's.
         """
-        request = self.get_http_request(
-            page=PageContext(stream_context={"id": task_id}, next_page_token=None)
-        )
         for wait in (*envelope.TASK_RETRY_WAITS, None):
             try:
-                tasks = self.send(request, {"id": task_id})["tasks"]
+                tasks = self.client.send(
+                    "task_get", context={"id": task_id}, id=task_id
+                )["tasks"]
             except AnswerTooLargeError as exc:
                 return exc
             if len(tasks) != 1 or envelope.task_problem(tasks[0]):

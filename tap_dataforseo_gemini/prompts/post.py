@@ -20,13 +20,13 @@ from datetime import UTC, datetime, timedelta
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
+from tap_dataforseo_gemini import envelope
+from tap_dataforseo_gemini.errors import UnknownOutcomeError
 from tap_dataforseo_gemini.prompts import journal as jn
 from tap_dataforseo_gemini.prompts.client import (
-    COST_LIMIT,
     MAX_TASKS,
     TASK_CREATED,
-    TaskPostStream,
-    UnknownOutcomeError,
+    PromptsClient,
 )
 from tap_dataforseo_gemini.prompts.plan import TAG_PREFIX, Budget, Task, fit, tasks
 
@@ -89,7 +89,7 @@ class Summary:
 
 def run(
     prompt_set: PromptSet,
-    client: TaskPostStream | None,
+    client: PromptsClient | None,
     *,
     settle: float,
     now: datetime | None = None,
@@ -136,7 +136,7 @@ def run(
     return summary
 
 
-def model_problems(prompt_set: PromptSet, client: TaskPostStream) -> list[str]:
+def model_problems(prompt_set: PromptSet, client: PromptsClient) -> list[str]:
     """What the LLMs' ``models`` lists say against the prompt set, one line each."""
     problems = []
     for llm, models in prompt_set.llms.items():
@@ -161,9 +161,7 @@ def model_problems(prompt_set: PromptSet, client: TaskPostStream) -> list[str]:
     return problems
 
 
-def reconcile(
-    journal: jn.Journal, client: TaskPostStream, settle: float | None
-) -> None:
+def reconcile(journal: jn.Journal, client: PromptsClient, settle: float | None) -> None:
     """Settle unknown tags with ``id_list``: posted if listed, else absent if old.
 
     A tag not listed ``settle`` seconds after its intent was never created (None:
@@ -198,7 +196,7 @@ def reconcile(
 
 
 def _post_all(
-    budget: Budget, client: TaskPostStream, journal: jn.Journal, summary: Summary
+    budget: Budget, client: PromptsClient, journal: jn.Journal, summary: Summary
 ) -> None:
     """Post the chosen tasks, at most 100 a call, one LLM a call."""
     by_llm: dict[str, list[Task]] = {}
@@ -217,7 +215,7 @@ def _post_all(
 
 def _post_batch(
     batch: list[Task],
-    client: TaskPostStream,
+    client: PromptsClient,
     journal: jn.Journal,
     summary: Summary,
     price: float,
@@ -290,7 +288,7 @@ def _record(
                 )
             continue
         journal.not_posted(task.tag, f"{status} {answer['status_message']}")
-        if status == COST_LIMIT:
+        if status == envelope.COST_LIMIT:
             summary.stopped = (
                 "DataForSEO refused tasks: the account's cost limit is reached "
                 "(40203); raise it in the user panel"
