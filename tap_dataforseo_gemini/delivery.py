@@ -341,6 +341,10 @@ def reconcile(
     return Reconciliation(tasks, previous, max(floor, previous.posted_from), settled)
 
 
+class PlanOrderError(RuntimeError):
+    """A task took a transition out of plan order (a bug: the state would lie)."""
+
+
 class Plan:
     """One run's collection: pending tasks first, then the reconciled ones.
 
@@ -400,13 +404,29 @@ class Plan:
 
     def delivered(self, task: Task) -> None:
         """The task's record is written: it leaves pending; the watermark may pass."""
+        self._check_next(task)
         self.bookmark.deliver(task.id)
         self._handle()
 
     def not_ready(self, task: Task) -> None:
         """The task is not done yet: it stays (or becomes) pending."""
+        self._check_next(task)
         self.bookmark.add([task])
         self._handle()
+
+    def _check_next(self, task: Task) -> None:
+        """Refuse a transition for any task but the next one in plan order.
+
+        The watermark counts the tasks handled: one handled out of order would
+        let it pass a task not delivered.
+        """
+        following = self.tasks[self.handled] if self.handled < len(self.tasks) else None
+        if following is None or following.id != task.id:
+            expected = f"task {following.id}" if following else "no task (all handled)"
+            raise PlanOrderError(
+                f"task {task.id} was handled out of plan order: the next one is "
+                f"{expected}"
+            )
 
     def _handle(self) -> None:
         self.handled += 1
