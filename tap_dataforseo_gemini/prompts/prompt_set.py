@@ -13,7 +13,7 @@ from ruamel.yaml import YAML, YAMLError
 
 #: The LLMs with a ``task_post`` endpoint, in the API's words.
 LLMS = ("gemini", "chat_gpt", "claude")
-#: ``task_post`` refuses a longer ``user_prompt`` or ``system_message`` [D-TP].
+#: ``task_post`` refuses a longer ``user_prompt`` or ``system_message``.
 MAX_TEXT = 500
 #: The documented worst case a task costs at posting: $0.0002 + the $0.01 advance.
 WORST_CASE_USD = 0.0102
