@@ -79,16 +79,6 @@ def is_transient(status_code: int) -> bool:
 TASK_RETRY_WAITS = (1.0, 2.0)
 
 
-def retries_task(status_code: int) -> bool:
-    """Tell whether a ``task_get`` task status is asked again, quickly, in the run.
-
-    Any task-level error is (a task-level 50000 too: the vendor's cure for it is
-    posting the task again, so it is not retried for minutes); the last answer
-    becomes a failure record.
-    """
-    return status_code != OK and status_code not in NOT_READY
-
-
 def is_payment_problem(status_code: int) -> bool:
     """Tell whether a status is a balance or payment problem (the other 402xx)."""
     return 40200 <= status_code < 40300 and not (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import typing as t
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -14,14 +13,10 @@ from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from typing_extensions import override
 
-from tap_dataforseo_gemini import delivery, envelope, ledger, records, shape
+from tap_dataforseo_gemini import collect, delivery, envelope, ledger, records, shape
 from tap_dataforseo_gemini.client import DataForSEOStream
 from tap_dataforseo_gemini.concurrency import ordered_map
-from tap_dataforseo_gemini.errors import (
-    AnswerTooLargeError,
-    APIError,
-    MalformedAnswerError,
-)
+from tap_dataforseo_gemini.errors import APIError, MalformedAnswerError
 from tap_dataforseo_gemini.progress import Progress, every, waiting
 
 if t.TYPE_CHECKING:
@@ -243,27 +238,9 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         """POST one page of ``id_list``."""
         return self.client.send("id_list", body)
 
-    def task_get(self, task_id: str) -> object:
-        """Collect one task: its answer's task; the task list if not one readable task.
-
-        A task-level error is asked again a few times, quickly; the last answer
-        stands (request-level trouble is retried by ``send``). An answer past
-        ``max_answer_bytes`` is returned as its error: the task's problem, not the
-        run's.
-        """
-        for wait in (*envelope.TASK_RETRY_WAITS, None):
-            try:
-                tasks = self.client.send(
-                    "task_get", context={"id": task_id}, id=task_id
-                )["tasks"]
-            except AnswerTooLargeError as exc:
-                return exc
-            if len(tasks) != 1 or envelope.task_problem(tasks[0]):
-                return tasks
-            if wait is None or not envelope.retries_task(tasks[0]["status_code"]):
-                return tasks[0]
-            time.sleep(wait)
-        raise AssertionError  # pragma: no cover - the loop always returns
+    def task_get(self, task_id: str) -> collect.Answer:
+        """Collect one task: what its ``task_get`` answer comes to."""
+        return collect.task_get(self.client, task_id)
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
         """Collect the planned tasks concurrently; emit them in plan order.
@@ -295,17 +272,17 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         if redelivery := plan.redelivery():
             self.logger.info("%s: %s", self.name, redelivery)
 
-    def _task_get(self, task: delivery.Task) -> object:
+    def _task_get(self, task: delivery.Task) -> collect.Answer:
         return self.task_get(task.id)
 
     def _deliver(
-        self, task: delivery.Task, answer: object, plan: delivery.Plan
+        self, task: delivery.Task, answer: collect.Answer, plan: delivery.Plan
     ) -> t.Generator[dict[str, t.Any], None, str]:
         """Yield a task's record (a failure record if it failed or is unreadable).
 
         A task not done yet stays pending instead.
         """
-        if isinstance(answer, dict) and answer["status_code"] in envelope.NOT_READY:
+        if isinstance(answer, collect.NotReady):
             plan.not_ready(task)
             return "not ready"
         record = self._record(task.id, answer)
@@ -316,42 +293,34 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
             return "collected"
         return "failed"
 
-    def _record(self, task_id: str, answer: object) -> dict[str, t.Any]:
+    def _record(self, task_id: str, answer: collect.Final) -> dict[str, t.Any]:
         """The record of one ``task_get`` answer, keyed by the id asked for."""
-        if isinstance(answer, AnswerTooLargeError):
-            record = self._failure(task_id, None, str(answer), None)
-            # Nothing of the answer was kept: raw_answer stays null.
-            return {**record, "raw_answer": None}
-        if not isinstance(answer, dict):
-            tasks = t.cast("list[object]", answer)
-            if len(tasks) != 1:
-                problem = "the answer does not hold exactly one task"
-                return self._failure(task_id, None, problem, answer)
-            problem = f"tasks[0] {envelope.task_problem(tasks[0])}"
-            return self._failure(
-                task_id,
-                None,
-                f"malformed API answer from task_get: {problem}",
-                tasks[0],
-            )
-        if answer["id"] != task_id:
-            self._tell_id_mismatch(task_id, answer["id"])
-            answer = {**answer, "id": task_id}
-        status = answer["status_code"]
+        match answer:
+            case collect.TooLarge(problem):
+                record = self._failure(task_id, None, problem, None)
+                # Nothing of the answer was kept: raw_answer stays null.
+                return {**record, "raw_answer": None}
+            case collect.Unreadable(problem, unreadable):
+                return self._failure(task_id, None, problem, unreadable)
+        task = answer.task
+        if task["id"] != task_id:
+            self._tell_id_mismatch(task_id, task["id"])
+            task = {**task, "id": task_id}
+        status = task["status_code"]
         try:
             record = records.llm_response(
-                answer, self.llm, records.Where("task_get", "tasks[0]")
+                task, self.llm, records.Where("task_get", "tasks[0]")
             )
         except MalformedAnswerError as exc:
-            return self._failure(task_id, status, str(exc), answer)
-        if status != envelope.OK:
+            return self._failure(task_id, status, str(exc), task)
+        if isinstance(answer, collect.Failed):
             self.logger.warning(
                 "Task %s failed with status %d %s: kept as a failure record",
                 task_id,
                 status,
-                answer["status_message"],
+                task["status_message"],
             )
-            record["raw_answer"] = json.dumps(answer, ensure_ascii=False)
+            record["raw_answer"] = json.dumps(task, ensure_ascii=False)
         return record
 
     def _failure(
