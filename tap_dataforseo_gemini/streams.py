@@ -185,13 +185,8 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
 
     @override
     def get_child_context(self, record: dict, context: Context | None) -> Context:
-        """What the citations of a record need: its task, LLM, posting time, items."""
-        return {
-            "id": record["id"],
-            "se": record["se"],
-            "date_posted": record["date_posted"],
-            "items": record.get("items"),
-        }
+        """The record itself: its citations are derived from it."""
+        return record
 
     def plan(self, listed: list[dict[str, t.Any]]) -> None:
         """Decide this run's tasks: pending ones, then (same run) what is covered.
@@ -357,10 +352,9 @@ class LlmResponseCitationsStream(TaskBookmarked):
         self._schema_written = False
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
-        """The citations of one ``llm_responses`` record, from its child context."""
+        """The citations of one ``llm_responses`` record, its child context."""
         if context is not None:
-            for citation in records.citations(context):
-                yield {**citation, "date_posted": context["date_posted"]}
+            yield from records.citations(context)
 
     @override
     def log(
