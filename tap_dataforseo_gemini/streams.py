@@ -15,7 +15,7 @@ from typing_extensions import override
 
 from tap_dataforseo_gemini import collect, delivery, envelope, ledger, records, shape
 from tap_dataforseo_gemini.client import DataForSEOStream
-from tap_dataforseo_gemini.concurrency import ordered_map
+from tap_dataforseo_gemini.concurrency import ReadAhead, ordered_map
 from tap_dataforseo_gemini.errors import APIError, MalformedAnswerError
 from tap_dataforseo_gemini.progress import Progress, every, waiting
 
@@ -167,6 +167,8 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         """Start with nothing planned."""
         super().__init__(*args, **kwargs)
         self._plan: delivery.Plan | None = None
+        #: Where this run reads the ledger (since, until); None: no reconciliation.
+        self._ledger: tuple[datetime, datetime] | None = None
         self._told_id_mismatch = False
         #: The collection under way, for the progress timer; None between runs.
         self.progress: Progress | None = None
@@ -193,41 +195,64 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
 
         ``next_run``: listed tasks become pending and are collected next run, from
         state the target has committed. ``same_run``: every task the ``id_list``
-        ledger shows done since the watermark is collected now; a crash before the
-        target commits loses nothing, as the watermark has not moved. A listed task
-        the ledger does not show so becomes pending, as in ``next_run``; without
+        ledger shows done since the watermark is collected now, page by page as
+        the ledger is read (:meth:`get_records`); a crash before the target
+        commits loses nothing, as the watermark has not moved. A listed task the
+        ledger does not show so becomes pending, as in ``next_run``; without
         ``id_list`` at all, every listed task does.
+
+        Times are the API's (its ``Date`` header), never the machine's.
         """
         api_host = (urlsplit(self.url_base).hostname or "").lower()
         bookmark = delivery.Bookmark(self.stream_state, self.llm, api_host)
         tasks = [delivery.Task(task["id"], task["date_posted"]) for task in listed]
-        reconciliation = self._reconcile(bookmark) if self.same_run else None
-        self._plan = delivery.Plan(bookmark, tasks, reconciliation)
-
-    def _reconcile(self, bookmark: delivery.Bookmark) -> delivery.Reconciliation | None:
-        """Read the ledger since the watermark; None if ``id_list`` fails.
-
-        Times are the API's (its ``Date`` header), never the machine's.
-        """
+        self._ledger = None
+        if not self.same_run:
+            self._plan = delivery.Plan(bookmark, tasks)
+            return
         queried_at = self.api_clock.now().replace(microsecond=0)
         start = delivery.Start.of(
             bookmark.ledger, self.config.get("start_date"), queried_at
         )
         for warning in start.warnings(queried_at):
             self.logger.warning(warning)
-        try:
-            entries = list(ledger.read(self.id_list, self.llm, start.since, queried_at))
-        except (APIError, RetriableAPIError) as exc:
-            self.logger.warning(
-                "id_list failed (%s): tasks listed now are collected in the next "
-                "run, as in collection_mode next_run",
-                exc,
-            )
-            return None
-        reconciliation = delivery.reconcile(entries, start.watermark, queried_at)
+        reconciliation = delivery.Reconciliation(start.watermark, queried_at)
         for warning in reconciliation.warnings():
             self.logger.warning(warning)
-        return reconciliation
+        self._plan = delivery.Plan(bookmark, tasks, reconciliation)
+        self._ledger = (start.since, queried_at)
+
+    def _to_collect(
+        self, plan: delivery.Plan, progress: Progress
+    ) -> Iterator[delivery.Task]:
+        """The plan's tasks: pending ones, then each ledger page's as it comes.
+
+        The ledger is read on a thread of its own, ahead of the collection.
+        """
+        if self._ledger is None:
+            yield from list(plan.tasks)
+            return
+        since, until = self._ledger
+        pages = ReadAhead(
+            ledger.read_pages(self.id_list, self.llm, since, until), name="id_list"
+        )
+        try:
+            yield from list(plan.tasks)
+            for entries in pages:
+                tasks = plan.add(entries)
+                progress.total = len(plan.tasks)
+                yield from tasks
+        except (APIError, RetriableAPIError) as exc:
+            self.logger.warning(
+                "id_list failed (%s): tasks listed now and not collected yet are "
+                "collected in the next run, as in collection_mode next_run",
+                exc,
+            )
+            plan.ledger_failed()
+            return
+        finally:
+            pages.close()
+        plan.ledger_read()
 
     def id_list(self, body: list[dict[str, t.Any]]) -> dict[str, t.Any]:
         """POST one page of ``id_list``."""
@@ -247,22 +272,25 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         plan, self._plan = self._plan, None
         if plan is None or self.ABORT_AT_RECORD_COUNT is not None:
             return
-        if not plan.tasks:
-            self.logger.info("%s: %s", self.name, plan.nothing_new())
-            return
         progress = Progress(
             self.logger, self.name, len(plan.tasks), self.rate_limits.held
         )
         self.progress = progress
         workers = self.config["max_concurrent_requests"]
         answers = ordered_map(
-            self._task_get, plan.tasks, workers=workers, window=2 * workers
+            self._task_get,
+            self._to_collect(plan, progress),
+            workers=workers,
+            window=2 * workers,
         )
         try:
             for task, answer in answers:
                 progress.count((yield from self._deliver(task, answer, plan)))
         finally:
             self.progress = None
+        if not plan.tasks:
+            self.logger.info("%s: %s", self.name, plan.nothing_new())
+            return
         progress.log("done")
         if redelivery := plan.redelivery():
             self.logger.info("%s: %s", self.name, redelivery)

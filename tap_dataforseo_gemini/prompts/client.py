@@ -60,9 +60,10 @@ class PromptsClient:
         since = max(since, until - METADATA_REACH)
         found: dict[str, dict[str, t.Any]] = {}
         send = partial(self.client.send, "id_list")
-        for _, item in pages(send, since, until, include_metadata=True):
-            metadata = item.get("metadata") if isinstance(item, dict) else None
-            tag = metadata.get("tag") if isinstance(metadata, dict) else None
-            if isinstance(tag, str) and tag.startswith(prefix):
-                found[tag] = item
+        for page in pages(send, since, until, include_metadata=True):
+            for _, item in page:
+                metadata = item.get("metadata") if isinstance(item, dict) else None
+                tag = metadata.get("tag") if isinstance(metadata, dict) else None
+                if isinstance(tag, str) and tag.startswith(prefix):
+                    found[tag] = item
         return found
