@@ -14,6 +14,7 @@ import sys
 import typing as t
 from pathlib import Path
 
+from bench.backlog import backlog
 from bench.harness import ROOT, Emulator, TapRun, run_tap, tap_config
 from bench.writer import MESSAGES, compare
 from tap_dataforseo_gemini.rate_limit import WINDOW_VARIABLE
@@ -37,7 +38,7 @@ ACCOUNT_TASKS = {False: 5200, True: 1300}
 #: handful with headers; without, one burst (the calls in flight when the window
 #: fills) and a handful more.
 HANDFUL = 5
-SCENARIOS = ("throughput", "ceiling", "account", "memory", "writer")
+SCENARIOS = ("throughput", "ceiling", "account", "memory", "writer", "backlog")
 #: The tap's default ``max_concurrent_requests``.
 DEFAULT_WORKERS = 64
 
@@ -364,6 +365,11 @@ def main(argv: list[str] | None = None) -> int:
         "account": account,
         "memory": memory,
         "writer": writer,
+        "backlog": lambda args: backlog(
+            args,
+            lambda *run: limited_run(args, *run),
+            args.settings.get("max_concurrent_requests", DEFAULT_WORKERS),
+        ),
     }
     ok = True
     for name in chosen:
