@@ -333,12 +333,13 @@ def _ai_mode_result(
 ) -> dict[str, Any]:
     markdown, _ = _answer(params, rng)
     references = []
-    for position in range(1, rng.randint(1, 4) + 1):
+    for _ in range(rng.randint(1, 4)):
         source = _source(rng)
         references.append(
             {
                 "type": "ai_overview_reference",
-                "position": position,
+                # The vendor's model types it a string: the alignment, left or right.
+                "position": "right",
                 "source": source["source_name"],
                 "domain": source["domain"],
                 "url": source["url"],

@@ -41,7 +41,12 @@ READY_TASK = (
     ),
     DATE_POSTED,
     Field("tag", STRING, "The tag set at task_post"),
-    Field("endpoint", STRING, "The task_get path of the task"),
+    Field(
+        "endpoint",
+        STRING,
+        "The task_get path of the task (endpoint_advanced for the LLM Scraper and "
+        "AI Mode)",
+    ),
 )
 
 #: A ``models`` result item.
@@ -184,7 +189,11 @@ def ready_task(item: object, where: Where) -> dict[str, t.Any]:
         raise where.fail("is null, expected a task")
     # The API has sent this field as both `function` and `se_type`.
     function = item.get("function", item.get("se_type"))
-    record = read(READY_TASK, {**item, "function": function}, where)
+    # The LLM Scraper and AI Mode send endpoint_advanced (and _html, _regular).
+    endpoint = item.get("endpoint", item.get("endpoint_advanced"))
+    record = read(
+        READY_TASK, {**item, "function": function, "endpoint": endpoint}, where
+    )
     if not record["id"]:
         raise (where / "id").fail("is missing")
     return record

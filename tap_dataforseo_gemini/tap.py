@@ -22,7 +22,7 @@ from singer_sdk.helpers.capabilities import (
 )
 from typing_extensions import override
 
-from tap_dataforseo_gemini import inputs, redact, settings
+from tap_dataforseo_gemini import inputs, redact, settings, sources
 from tap_dataforseo_gemini.api.client import Shared
 from tap_dataforseo_gemini.errors import (
     DeadlineExceededError,
@@ -43,6 +43,14 @@ from tap_dataforseo_gemini.streams import (
     LlmResponsesStream,
     ModelsStream,
     ReadyTasksStream,
+    TaskResultsStream,
+    TaskRowsStream,
+)
+from tap_dataforseo_gemini.surface_streams import (
+    AiModeReferencesStream,
+    AiModeResultsStream,
+    LlmScraperResultsStream,
+    LlmScraperSourcesStream,
 )
 
 if t.TYPE_CHECKING:
@@ -50,6 +58,13 @@ if t.TYPE_CHECKING:
     from types import FrameType
 
     from singer_sdk.streams import Stream
+
+#: Each source's results stream and the rows derived from it.
+SOURCE_STREAMS: dict[str, tuple[type[TaskResultsStream], type[TaskRowsStream]]] = {
+    "llm_responses": (LlmResponsesStream, LlmResponseCitationsStream),
+    "llm_scraper": (LlmScraperResultsStream, LlmScraperSourcesStream),
+    "ai_mode": (AiModeResultsStream, AiModeReferencesStream),
+}
 
 #: What ``--test`` does here (the SDK's help says it syncs a record of each stream).
 TEST_HELP = (
@@ -157,13 +172,22 @@ class TapDataForSEOGemini(Tap):
         return command
 
     def discover_streams(self) -> list[Stream]:
-        """The tap's streams; children follow their parents."""
-        return [
+        """The source's streams only (children follow their parents).
+
+        Another source's streams would read another queue: a catalog written for
+        one extractor could select them and collect nothing, or the wrong thing.
+        ``models`` is LLM Responses' only.
+        """
+        source = sources.of(self.config)
+        results, rows = SOURCE_STREAMS[source.name]
+        streams: list[Stream] = [
             ReadyTasksStream(self, self.shared),
-            LlmResponsesStream(self, self.shared),
-            LlmResponseCitationsStream(self),
-            ModelsStream(self, self.shared),
+            results(self, self.shared),
+            rows(self),
         ]
+        if source.name == "llm_responses":
+            streams.append(ModelsStream(self, self.shared))
+        return streams
 
 
 #: Errors that end a run with one line on stderr instead of a traceback.
