@@ -94,10 +94,14 @@ class ReadyTasksStream(DataForSEOStream):
             collector.sync()
 
     def _heartbeat(self) -> None:
-        """Log the collection's progress, else the rate-limit wait holding the run."""
+        """Log the collection's progress, else the rate-limit wait holding the run.
+
+        The collection counts from its first task (pending, or of a ledger page).
+        """
         collector = self._collector
-        if collector is not None and collector.progress is not None:
-            collector.progress.log("progress")
+        progress = collector.progress if collector is not None else None
+        if progress is not None and progress.total:
+            progress.log("progress")
         elif wait := waiting(self.rate_limits.held()):
             self.logger.info("%s: %s", self.name, wait)
 
