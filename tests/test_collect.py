@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from fake_dataforseo import Fault
-from tap_dataforseo_gemini import collect
-from tap_dataforseo_gemini.tap import TapDataForSEOGemini
+from tap_dataforseo_gemini import collect, settings
+from tap_dataforseo_gemini.api.client import Client, Shared
 from tests.harness import config_for
 
 
@@ -51,11 +53,10 @@ def test_an_unreadable_task_says_why():
 def test_a_failed_task_is_asked_again_and_the_last_answer_stands(emulator):
     task_id = emulator.add_tasks(1)[0]
     emulator.inject(Fault.TASK_50000, times=1, path_contains="task_get")
-    client = (
-        TapDataForSEOGemini(config=config_for(emulator.url))
-        .streams["llm_responses"]
-        .client
-    )
+    config = settings.load(config_for(emulator.url))
+    logger = logging.getLogger("test")
+    shared = Shared.from_settings(config, settings.WINDOWS, logger)
+    client = Client(config, shared, logger, name="llm_responses")
     answer = collect.task_get(client, task_id)
     assert isinstance(answer, collect.Collected)
     assert answer.task["id"] == task_id
