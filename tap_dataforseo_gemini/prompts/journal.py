@@ -152,9 +152,7 @@ class Journal:
             return
         events = [
             {
-                key: redact.current(value)
-                if isinstance(value, str) and key in _FROM_THE_API
-                else value
+                key: redact.current(value) if key in _FROM_THE_API else value
                 for key, value in event.items()
             }
             for event in events
