@@ -225,7 +225,7 @@ def test_a_task_post_answer_echoing_the_headers_leaks_nothing_to_the_journal(
 
 @pytest.mark.parametrize("where", ["folder", "/proc", "/dev/null"])
 def test_a_journal_path_that_cannot_hold_a_journal_is_one_line(
-    where: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    where: str, tmp_path: Path
 ) -> None:
     journal = str(tmp_path) if where == "folder" else where
     prompts = prompts_file(tmp_path, journal=journal)
@@ -243,6 +243,22 @@ def test_a_journal_path_that_cannot_hold_a_journal_is_one_line(
             if where == "/dev/null"
             else " (Is a directory)"
         )
+    ]
+
+
+def test_a_journal_that_is_not_utf8_text_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prompts = prompts_file(tmp_path)
+    (tmp_path / JOURNAL).parent.mkdir()
+    (tmp_path / JOURNAL).write_bytes(b'{"event": "intent", "tag": "\xff"}\n')
+
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["post", "--prompts", str(prompts), "--dry-run"])
+
+    assert stopped.value.code == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"dataforseo-prompts: error: {tmp_path / JOURNAL} is not UTF-8 text"
     ]
 
 
