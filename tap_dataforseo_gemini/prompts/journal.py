@@ -152,7 +152,9 @@ class Journal:
             return
         events = [
             {
-                key: redact.current(value) if key in _FROM_THE_API else value
+                key: redact.current(value)
+                if key in _FROM_THE_API and isinstance(value, str)
+                else value
                 for key, value in event.items()
             }
             for event in events
