@@ -120,7 +120,7 @@ def journal_events(folder: Path) -> list[dict[str, t.Any]]:
 def test_a_run_killed_in_flight_then_rerun_with_settle_seconds_0_posts_nothing_twice(
     emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emulator.slow_seconds = 3.0
+    emulator.slow_seconds = 8.0  # the rerun runs while it is in flight
     emulator.inject(Fault.SLOW, path_contains="/task_post")
     prompts = prompts_file(tmp_path)
     config = write_json(tmp_path, "config.json", config_for(emulator.url))
