@@ -8,28 +8,17 @@ code finishes a task at its posting time.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 
-from tap_dataforseo_gemini.delivery import (
-    REACH,
-    SETTLE,
-    Entry,
-    Watermark,
-    reconcile,
-)
+from tap_dataforseo_gemini.delivery import REACH, SETTLE, Entry, Watermark, reconcile
 from tap_dataforseo_gemini.ledger import to_api
 from tests.harness import LOGIN, PASSWORD, config_for, run_tap
+from tests.test_delivery_rules import NOW, T0, at
 
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-NOW = T0 + timedelta(days=2)
 SETTLED = NOW - SETTLE
-
-
-def at(minutes: float) -> datetime:
-    return T0 + timedelta(minutes=minutes)
 
 
 @pytest.mark.parametrize("status", ["20000", "20100"])

@@ -99,15 +99,16 @@ class Proxy:
 
 
 def post_through(
-    server_url: str,
+    rewrite: Rewrite,
+    emulator: Emulator,
     prompts: Path,
     capsys: pytest.CaptureFixture[str],
-    *extra: str,
     **config: t.Any,
 ) -> tuple[int, str, str]:
-    """``post`` as ``tests.test_prompts.post`` runs it, against ``server_url``."""
-    server = t.cast("Emulator", SimpleNamespace(url=server_url))
-    return post(server, prompts, capsys, *extra, **config)
+    """``post`` as ``tests.test_prompts.post`` runs it, through a rewriting proxy."""
+    with Proxy(emulator.url, rewrite) as server:
+        stand_in = t.cast("Emulator", SimpleNamespace(url=server.url))
+        return post(stand_in, prompts, capsys, **config)
 
 
 def journal_events(folder: Path) -> list[dict[str, t.Any]]:
@@ -192,10 +193,9 @@ def test_a_server_echoing_the_password_in_task_answers_leaks_it_nowhere(
     odd_emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     prompts = prompts_file(tmp_path)
-    with Proxy(odd_emulator.url, echo_every_form) as server:
-        code, out, err = post_through(
-            server.url, prompts, capsys, password=ODD_PASSWORD
-        )
+    code, out, err = post_through(
+        echo_every_form, odd_emulator, prompts, capsys, password=ODD_PASSWORD
+    )
     journal = (tmp_path / JOURNAL).read_text()
 
     assert code == 0, err
@@ -276,8 +276,7 @@ def test_a_task_the_answer_does_not_mention_is_not_posted_again_next_run(
     emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     prompts = prompts_file(tmp_path)
-    with Proxy(emulator.url, drop_last_task) as server:
-        first = post_through(server.url, prompts, capsys)
+    first = post_through(drop_last_task, emulator, prompts, capsys)
 
     second = post(emulator, prompts, capsys)
 
