@@ -81,11 +81,6 @@ _FAULT_ENVELOPES: dict[Fault, tuple[int, int, str, list[Any] | None]] = {
     Fault.NO_DATA_40404: (200, 40404, MSG_NO_DATA, []),
     Fault.WRONG_SHAPE: (200, 20000, "Ok.", None),
 }
-#: id_list ``status`` of each task state: its status code, as a string.
-_ID_LIST_STATUS = {
-    "done": "20000",
-    **{state: str(answer[0]) for state, answer in STATUS_ANSWERS.items()},
-}
 
 
 class RequestRecord(NamedTuple):
@@ -310,6 +305,16 @@ class Emulator:
                 task = self._task(tid)
                 if task.status in ("queued", "handed"):
                     self._ledger.mark_done(task, max(now, task.posted_at))
+
+    @property
+    def id_list_running_status(self) -> str | None:
+        """id_list's ``status`` of tasks not done yet (None: 40602 / 40601)."""
+        return self._ledger.running_status
+
+    @id_list_running_status.setter
+    def id_list_running_status(self, status: str | None) -> None:
+        with self._lock:
+            self._ledger.running_status = status
 
     def add_calls(
         self, n: int, url: str, *, age: timedelta = timedelta(0)
@@ -911,15 +916,16 @@ class Emulator:
                 )
         return p.envelope(20000, "Ok.", out, elapsed=_since(start))
 
-    @staticmethod
-    def _id_list_item(task: Task, now: datetime, metadata: bool) -> dict[str, Any]:
+    def _id_list_item(
+        self, task: Task, now: datetime, metadata: bool
+    ) -> dict[str, Any]:
         fresh = now - task.posted_at <= STORAGE_WINDOW
         return {
             "id": task.id,
             "url": task.url,
             "datetime_posted": p.fmt_dt(task.posted_at),
             "datetime_done": p.fmt_dt(task.done_at) if task.done_at else None,
-            "status": _ID_LIST_STATUS[task.status],
+            "status": self._ledger.id_list_status(task),
             "cost": 0 if task.status == "failed" else p.TASK_COST,
             "metadata": p.task_data(task.se, task.params)
             if metadata and fresh and not task.call_url
