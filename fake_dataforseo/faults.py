@@ -59,7 +59,7 @@ class Fault(Enum):
     """The normal answer, with X-RateLimit-Limit and -Remaining of "²"."""
     LONE_SURROGATE = "lone_surrogate"
     """The normal answer with a lone surrogate, the JSON escape `\\ud83d` (half an
-    emoji), at the start of its first `text` (else its first `status_message`)."""
+    emoji), at the start of its first `text` (else `tag`, else `status_message`)."""
     INVALID_UTF8 = "invalid_utf8"
     """The normal answer with a byte 0xFF, never valid UTF-8, where LONE_SURROGATE
     puts its escape."""
@@ -81,7 +81,7 @@ SPOILING = frozenset(
 OTHER_TASK_ID = "99999999-0000-0000-0000-000000000000"
 #: Nesting of DEEP_NESTING's extra key.
 DEEP_LEVELS = 1000
-_SPOT = (b'"text":"', b'"status_message":"')
+_SPOT = (b'"text":"', b'"tag":"', b'"status_message":"')
 
 
 def spoil(fault: Fault, body: bytes, task_id: str = "") -> bytes:
