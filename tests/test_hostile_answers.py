@@ -25,6 +25,7 @@ from tap_dataforseo_gemini.errors import (
 from tap_dataforseo_gemini.tap import NAME
 from tests.harness import Warehouse, config_for, run_tap
 from tests.test_answers import collector
+from tests.test_prompts import post, prompts_file, task_posts
 
 GET = "/v3/ai_optimization/gemini/llm_responses/task_get/"
 
@@ -208,3 +209,20 @@ def test_a_bad_ledger_watermark_in_the_state_is_an_invalid_state_line(emulator):
         f"{NAME}: error: invalid state: bookmarks.llm_responses.ledger.posted_from "
         "is 'soon', expected a date like 2025-07-14 07:25:54 +00:00"
     )
+
+
+@pytest.mark.parametrize("fault", [Fault.INVALID_UTF8, Fault.DEEP_NESTING])
+def test_an_unreadable_task_post_answer_is_looked_up_never_posted_again(
+    emulator, tmp_path, capsys, fault
+):
+    emulator.inject(fault, path_contains="/task_post")
+    prompts = prompts_file(tmp_path)
+    code, out, err = post(emulator, prompts, capsys)
+    again = post(emulator, prompts, capsys)
+    assert code == 0, err
+    # The API created both tasks; its answer could not say so, id_list did.
+    assert "the tasks may exist: looking its tasks up in id_list" in err
+    assert "posted 2 tasks" in out
+    assert "posted 0 tasks" in again[1]
+    assert task_posts(emulator) == 1
+    assert len(emulator.tags()) == 2
