@@ -25,7 +25,6 @@ from tap_dataforseo_gemini.errors import (
 from tap_dataforseo_gemini.tap import NAME
 from tests.harness import Warehouse, config_for, run_tap
 from tests.test_answers import collector
-from tests.test_prompts import post, prompts_file, task_posts
 
 GET = "/v3/ai_optimization/gemini/llm_responses/task_get/"
 
@@ -125,22 +124,6 @@ def test_a_hostile_listing_answer_ends_the_run_with_one_line(
     assert "Traceback" not in run.stderr
 
 
-@pytest.mark.parametrize(
-    "fault", [Fault.LONE_SURROGATE, Fault.INVALID_UTF8, Fault.DEEP_NESTING]
-)
-def test_a_hostile_id_list_answer_falls_back_to_the_next_run(make_emulator, fault):
-    emulator = make_emulator(seed=232)
-    ids = emulator.add_tasks(3)
-    emulator.inject(fault, times=1000, path_contains="/id_list")
-    warehouse = Warehouse()
-    for _ in range(2):
-        assert warehouse.load(config_for(emulator.url)) == 0, warehouse.stderr
-        assert "id_list failed (malformed API answer from id_list: " in (
-            warehouse.stderr
-        )
-    assert warehouse.ids("llm_responses") == set(ids)
-
-
 def test_an_answer_for_another_task_id_is_a_failure_record_with_its_raw_answer(
     emulator,
 ):
@@ -209,20 +192,3 @@ def test_a_bad_ledger_watermark_in_the_state_is_an_invalid_state_line(emulator):
         f"{NAME}: error: invalid state: bookmarks.llm_responses.ledger.posted_from "
         "is 'soon', expected a date like 2025-07-14 07:25:54 +00:00"
     )
-
-
-@pytest.mark.parametrize("fault", [Fault.INVALID_UTF8, Fault.DEEP_NESTING])
-def test_an_unreadable_task_post_answer_is_looked_up_never_posted_again(
-    emulator, tmp_path, capsys, fault
-):
-    emulator.inject(fault, path_contains="/task_post")
-    prompts = prompts_file(tmp_path)
-    code, out, err = post(emulator, prompts, capsys)
-    again = post(emulator, prompts, capsys)
-    assert code == 0, err
-    # The API created both tasks; its answer could not say so, id_list did.
-    assert "the tasks may exist: looking its tasks up in id_list" in err
-    assert "posted 2 tasks" in out
-    assert "posted 0 tasks" in again[1]
-    assert task_posts(emulator) == 1
-    assert len(emulator.tags()) == 2

@@ -148,7 +148,16 @@ def deliver_in_two_runs(emulator: Emulator, config: dict) -> tuple[set[str], str
 
 
 @pytest.mark.parametrize(
-    "fault", [Fault.NO_DATA_40404, Fault.INVALID_PATH_40402, Fault.WRONG_SHAPE]
+    "fault",
+    [
+        Fault.NO_DATA_40404,
+        Fault.INVALID_PATH_40402,
+        Fault.WRONG_SHAPE,
+        # Answers no retry makes readable (issue 23).
+        Fault.LONE_SURROGATE,
+        Fault.INVALID_UTF8,
+        Fault.DEEP_NESTING,
+    ],
 )
 def test_a_failing_id_list_falls_back_to_the_next_run(make_emulator, fault):
     emulator = make_emulator(seed=95)
