@@ -42,32 +42,33 @@ def read(
     value) passes, however the bytes trickle in or however long it waits its turn
     to grow past ``SMALL`` bytes (``LARGE_ANSWER``), and with
     ``AnswerTooLargeError`` as soon as the inflated body passes ``limit`` bytes
-    or ``MAX_RATIO`` times the compressed bytes read.
+    or, past ``SMALL`` bytes, ``MAX_RATIO`` times the compressed bytes inflated.
     """
     declared = response.headers.get("Content-Length", "")
     if declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise _too_large(endpoint, limit)
     inflate = _inflater(response, endpoint)
     chunks: list[bytes] = []
-    size = received = 0
+    size = 0
     large = False
     try:
         while raw := _read1(response, _left(deadline, response, endpoint), endpoint):
-            received += len(raw)
             for chunk in inflate(raw):
                 size += len(chunk)
                 if size > limit:
                     raise _too_large(endpoint, limit)
-                if size > SMALL and size > MAX_RATIO * received:
+                if size > SMALL and size > MAX_RATIO * inflate.consumed:
                     raise _bomb(endpoint)
                 if size > SMALL and not large:
                     large = _wait_turn(deadline, response, endpoint)
                 chunks.append(chunk)
+        response._content = b"".join(chunks)  # as requests sets it
+        response._content_consumed = True
     finally:
+        # An error's traceback keeps this frame: it must not keep the bytes too.
+        chunks.clear()
         if large:
             LARGE_ANSWER.release()
-    response._content = b"".join(chunks)  # as requests sets it
-    response._content_consumed = True
 
 
 class Inflater:
@@ -77,23 +78,29 @@ class Inflater:
         """Inflate gzip or deflate; pass an unencoded body on as it is."""
         self._response = response
         self._decoder = zlib.decompressobj(_WBITS) if encoding else None
+        #: Bytes as sent inflated so far.
+        self.consumed = 0
 
     def __call__(self, raw: bytes) -> Iterator[bytes]:
         """The answer's bytes in ``raw``, never more than CHUNK at once."""
         if self._decoder is None:
+            self.consumed += len(raw)
             yield raw
             return
         while raw:
             try:
-                yield self._decoder.decompress(raw, CHUNK)
+                chunk = self._decoder.decompress(raw, CHUNK)
             except zlib.error as exc:
                 raise requests.exceptions.ContentDecodingError(
                     exc, request=self._response.request
                 ) from None
-            raw = self._decoder.unconsumed_tail
+            rest = self._decoder.unconsumed_tail
             if self._decoder.eof and self._decoder.unused_data:  # a second member
-                raw = self._decoder.unused_data
+                rest = self._decoder.unused_data
                 self._decoder = zlib.decompressobj(_WBITS)
+            self.consumed += len(raw) - len(rest)
+            raw = rest
+            yield chunk
 
 
 def _inflater(response: requests.Response, endpoint: str) -> Inflater:
