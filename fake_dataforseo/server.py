@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, Self
 from urllib.parse import unquote
 
 from . import payloads as p
-from .faults import Fault
+from .faults import SPOILING, Fault, gzip_bomb, spoil
 from .ledger import STATUS_ANSWERS, STATUSES, Ledger, Task
 
 READY_WINDOW = timedelta(days=3)
@@ -169,6 +169,9 @@ class Emulator:
         #: Fault.HUGE's body size, and how many of its bytes went out.
         self.huge_bytes = 100 * 1024 * 1024
         self.huge_bytes_sent = 0
+        #: Fault.GZIP_BOMB's inflated size, and how many gzip bytes of it went out.
+        self.bomb_bytes = 1 << 30
+        self.bomb_bytes_sent = 0
         #: Memory budget of the task_get answer cache (raw plus gzip bytes).
         self.cache_bytes = 64 * 1024 * 1024
         #: Tracebacks of unexpected errors while handling requests (should stay []).
@@ -388,6 +391,8 @@ class Emulator:
             raise TypeError(f"expected a Fault, got {fault!r}")
         if times < 1:
             raise ValueError("times must be >= 1")
+        if fault is Fault.GZIP_BOMB:
+            gzip_bomb(self.bomb_bytes)  # made once now, not by each request
         with self._lock:
             self._faults.append([fault, times, path_contains])
 
@@ -495,9 +500,8 @@ class Emulator:
         if fault is Fault.DROP_CONNECTION:
             handler.close_connection = True
             return None
-        if fault is Fault.HUGE:
-            self.huge_bytes_sent = 0
-            _send_huge(handler, self.huge_bytes, self._count_huge)
+        if fault in (Fault.HUGE, Fault.GZIP_BOMB):
+            self._send_flood(handler, fault)
             return 200
         if fault is Fault.ECHO_HEADERS:
             reply = self._echo_headers(handler, path)
@@ -506,10 +510,14 @@ class Emulator:
             Fault.DRIP,
             Fault.LOST_ANSWER,
             Fault.MALFORMED_RATE_HEADERS,
+            *SPOILING,
         ):
             reply = self._fault_reply(fault, path)
         else:
             reply = self._dispatch(handler, method, path, body, start)
+        if fault in SPOILING:
+            task_id = unquote(path.rstrip("/").rsplit("/", 1)[-1])
+            reply = reply._replace(body=spoil(fault, reply.body, task_id), cache=None)
         if fault is Fault.LOST_ANSWER:
             handler.close_connection = True
             return None
@@ -932,8 +940,20 @@ class Emulator:
             else None,
         }
 
+    def _send_flood(self, handler: _Handler, fault: Fault) -> None:
+        """Send Fault.HUGE's or Fault.GZIP_BOMB's body, counting the bytes sent."""
+        if fault is Fault.HUGE:
+            self.huge_bytes_sent = 0
+            _send_huge(handler, self.huge_bytes, self._count_huge)
+        else:
+            self.bomb_bytes_sent = 0
+            _send_bomb(handler, gzip_bomb(self.bomb_bytes), self._count_bomb)
+
     def _count_huge(self, sent: int) -> None:
         self.huge_bytes_sent += sent
+
+    def _count_bomb(self, sent: int) -> None:
+        self.bomb_bytes_sent += sent
 
     def _echo_headers(self, handler: _Handler, path: str) -> _Reply:
         limit, remaining = self._peek(_kind_of(path))
@@ -1182,6 +1202,22 @@ def _send_huge(handler: _Handler, size: int, count: Callable[[int], None]) -> No
             sent += len(part)
             count(len(part))
         handler.wfile.write(b"0\r\n\r\n")
+        handler.wfile.flush()
+    except OSError:
+        handler.close_connection = True
+
+
+def _send_bomb(handler: _Handler, bomb: bytes, count: Callable[[int], None]) -> None:
+    """Send a gzip body 64 KiB at a time, counting each piece sent."""
+    try:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Encoding", "gzip")
+        handler.send_header("Content-Length", str(len(bomb)))
+        handler.end_headers()
+        for start in range(0, len(bomb), 1 << 16):
+            handler.wfile.write(bomb[start : start + (1 << 16)])
+            count(len(bomb[start : start + (1 << 16)]))
         handler.wfile.flush()
     except OSError:
         handler.close_connection = True

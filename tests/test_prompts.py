@@ -221,10 +221,18 @@ def test_a_rate_limited_task_post_is_retried_and_posted_once(
     assert len(emulator.task_ids()) == 2
 
 
+@pytest.mark.parametrize(
+    "fault",
+    # Unreadable answers of tasks the API did create (issue 23) too.
+    [Fault.LOST_ANSWER, Fault.INVALID_UTF8, Fault.DEEP_NESTING],
+)
 def test_a_lost_answer_is_looked_up_in_id_list_and_posting_goes_on(
-    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    emulator: Emulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fault: Fault,
 ) -> None:
-    emulator.inject(Fault.LOST_ANSWER, path_contains="/task_post")
+    emulator.inject(fault, path_contains="/task_post")
     prompts = prompts_file(
         tmp_path, budget_usd=5, prompts=[f"Question {n}?" for n in range(150)]
     )
