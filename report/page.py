@@ -61,18 +61,33 @@ def svg(chart: alt.TopLevelMixin) -> str:
     return vl_convert.vegalite_to_svg(chart.to_dict(), vl_version=charts.VL_VERSION)
 
 
-def render(figures: Figures, source: str) -> str:
-    """The whole page as one self-contained HTML document."""
-    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    parts = [
+def _page(body: list[str]) -> str:
+    """One self-contained HTML document around the body's parts."""
+    head = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         "<title>GEO report: brand visibility in LLM answers</title>",
         f"<style>{_STYLE}</style></head><body>",
         "<h1>Brand visibility in LLM answers</h1>",
+    ]
+    return "\n".join([*head, *body, "</body></html>"]) + "\n"
+
+
+def render(figures: Figures) -> str:
+    """The whole page; without answers, a page that says there is no data yet."""
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if not figures.answers:
+        return _page(
+            [
+                f'<p class="meta">generated {generated}</p>',
+                "<h2>No data yet</h2>",
+                "<p>The warehouse holds no answer yet: no task had finished when the "
+                "pipeline last ran. Run it again once DataForSEO has answered.</p>",
+            ]
+        )
+    parts = [
         f'<p class="meta">{figures.answers:,} answers from {figures.first_day} to '
-        f"{figures.last_day} &middot; from {html.escape(source)} &middot; "
-        f"generated {generated}</p>",
+        f"{figures.last_day} &middot; generated {generated}</p>",
     ]
     for anchor, title, text, build in SECTIONS:
         parts += [
@@ -81,5 +96,4 @@ def render(figures: Figures, source: str) -> str:
             svg(build(figures)),
             "</section>",
         ]
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return _page(parts)

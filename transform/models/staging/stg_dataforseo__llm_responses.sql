@@ -2,7 +2,18 @@ with
 
 source as (
 
-    select * from {{ source('dataforseo', 'llm_responses') }}
+    select * from {{ source_or_empty('dataforseo', 'llm_responses', {
+        'id': 'varchar',
+        'se': 'varchar',
+        'status_code': 'bigint',
+        'tag': 'varchar',
+        'user_prompt': 'varchar',
+        'request_model_name': 'varchar',
+        'model_name': 'varchar',
+        'datetime': 'timestamp',
+        'response_text': 'varchar',
+        'fan_out_queries': 'varchar',
+    }) }}
 
 ),
 
