@@ -31,7 +31,9 @@ renamed as (
         -- Both loaders store the answer's time as a UTC timestamp.
         cast(datetime as timestamp) as answered_at,
         cast(datetime as date) as answered_on,
-        response_text
+        -- NFC, as the aliases: a decomposed "é" matches a composed one.
+        {{ nfc('response_text') }} as response_text,
+        fan_out_queries
 
     from source
 
