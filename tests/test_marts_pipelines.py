@@ -156,3 +156,37 @@ def test_the_same_models_build_on_postgresql(
         assert_marts_match(query, SEEDS)
         (answers,) = query(f"select count(*) as n from {MARTS}.geo_answer_brands")
         assert answers["n"] == 36 * len(BRANDS)
+
+
+def test_a_first_run_with_no_finished_task_builds_every_mart_empty(
+    project: Path, make_emulator: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    emulator = make_emulator(seed=22)
+    emulator.add_tasks(3, status="queued")
+    warehouse = tmp_path / "first-day.duckdb"
+    env = {
+        **tap_env(emulator),
+        "TARGET_DUCKDB_FILEPATH": str(warehouse),
+        "DBT_DUCKDB_PATH": str(warehouse),
+    }
+
+    run(project, "target-duckdb", "dbt-duckdb:run", env=env)
+
+    query = duckdb_query(warehouse)
+    tables = {
+        row["table_name"]
+        for row in query(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'dataforseo'"
+        )
+    }
+    # target-duckdb made no citations table: the case dbt used to fail on.
+    assert "llm_response_citations" not in tables
+    if "llm_responses" in tables:
+        assert query("select count(*) as n from dataforseo.llm_responses") == [{"n": 0}]
+    marts = sorted(p.stem for p in (TRANSFORM / "models" / "marts").glob("*.sql"))
+    counts = {
+        mart: query(f"select count(*) as n from {MARTS}.{mart}")[0]["n"]
+        for mart in marts
+    }
+    assert counts == dict.fromkeys(marts, 0)
