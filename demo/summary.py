@@ -55,14 +55,17 @@ class Summary:
             *(f"  {name:<{width}} {count:>5}" for name, count in self.domains),
             "Mention rate (answers that mention the brand, 95% Wilson interval, "
             "geo.geo_brand_visibility)",
-            *(
-                f"  {brand:<12} {count / answers:6.1%}  [{{:.1%}}–{{:.1%}}]".format(
-                    *(wilson(count, answers) or (0, 0))
-                )
-                + f"  ({count} of {answers})"
-                for brand, count, answers in self.voice
-            ),
+            *(_rate_line(*voice) for voice in self.voice),
         ]
+
+
+def _rate_line(brand: str, count: int, answers: int) -> str:
+    """One brand's mention rate, its 95% Wilson interval and n."""
+    low, high = wilson(count, answers) or (0.0, 0.0)
+    return (
+        f"  {brand:<12} {count / answers:6.1%}  [{low:.1%} to {high:.1%}]  "
+        f"({count} of {answers})"
+    )
 
 
 def _row(

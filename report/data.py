@@ -18,7 +18,8 @@ if t.TYPE_CHECKING:
 Rows = list[dict[str, t.Any]]
 #: How many cited domains the chart shows per LLM.
 TOP_DOMAINS = 10
-#: Groups with fewer answers are greyed: their 95% interval is wider than ±18 points.
+#: Groups with fewer answers are greyed: at a 50% rate their 95% interval is wider
+#: than ±17 points.
 SMALL_GROUP = 30
 MARTS = (
     "geo_brand_visibility",

@@ -102,10 +102,10 @@ def svg(chart: alt.TopLevelMixin) -> str:
 
 
 def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
+    return "&ndash;" if value is None else f"{value:.0%}"
 
 
-def _change(line: Headline) -> str:
+def change(line: Headline) -> str:
     """The week's change in points; ▲/▼ only when its 95% interval excludes 0."""
     if line.change is None:
         return "no week before"
@@ -127,13 +127,16 @@ def _headline(figures: Figures) -> list[str]:
     for line in figures.headline:
         small = ' class="small"' if line.answers < SMALL_GROUP else ""
         position = (
-            "–" if line.avg_first_position is None else f"{line.avg_first_position:.1f}"
+            "&ndash;"
+            if line.avg_first_position is None
+            else f"{line.avg_first_position:.1f}"
         )
         rows.append(
             f"<tr{small}><td>{html.escape(line.brand)}</td>"
-            f"<td>{line.mention_rate:.0%} ({line.ci_low:.0%}–{line.ci_high:.0%})</td>"
+            f"<td>{line.mention_rate:.0%} "
+            f"({line.ci_low:.0%}&ndash;{line.ci_high:.0%})</td>"
             f"<td>{line.answers:,}</td><td>{_percent(line.share_of_voice)}</td>"
-            f"<td>{position}</td><td>{_change(line)}</td></tr>"
+            f"<td>{position}</td><td>{change(line)}</td></tr>"
         )
     rows.append("</tbody></table>")
     return [

@@ -11,15 +11,20 @@ formulas of report/stats.py, themselves checked against Newcombe's tables).
 from __future__ import annotations
 
 import json
+import re
 import typing as t
 import unicodedata
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import psycopg2
 import psycopg2.extras
 import pytest
 
+from report import charts, data, page
+from report.__main__ import write as write_report
+from report.stats import wilson
 from tests import postgres
 from tests.marts import (
     MARTS,
@@ -127,7 +132,7 @@ INSERT_CITATION = (
 
 
 @pytest.fixture(scope="module")
-def duckdb_marts(tmp_path_factory: pytest.TempPathFactory) -> Query:
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture in DuckDB (fan_out_queries as JSON), dbt build run on it."""
     folder = tmp_path_factory.mktemp("measures")
     warehouse = folder / "warehouse.duckdb"
@@ -138,7 +143,20 @@ def duckdb_marts(tmp_path_factory: pytest.TempPathFactory) -> Query:
     dbt_build(
         copy_project(folder, BRANDS), "duckdb", {"DBT_DUCKDB_PATH": str(warehouse)}
     )
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def duckdb_marts(warehouse: Path) -> Query:
+    """Queries on the built DuckDB warehouse."""
     return duckdb_query(warehouse)
+
+
+@pytest.fixture(scope="module")
+def report_page(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The report of the fixture, as HTML."""
+    output = tmp_path_factory.mktemp("report") / "report.html"
+    return write_report(warehouse, output).read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -270,3 +288,62 @@ def test_fan_out_queries_count_the_answers_that_ran_them(duckdb_marts: Query) ->
     assert counts["acme vs globex"] == 4 * 14
     assert counts["best crm week 2"] == 14
     assert " " not in counts
+
+
+def test_the_report_opens_with_each_brands_rate_interval_and_n(
+    report_page: str,
+) -> None:
+    table = report_page[report_page.index("<table") : report_page.index("</table>")]
+    assert report_page.index("</table>") < report_page.index("<svg")
+    brands = re.findall(r"<tr[^>]*><td>([^<]+)</td>", table)
+    assert sorted(brands) == sorted(["Acme", "Globex", CAFE])
+    # The last week: 27 of 40 gemini answers and 3 of 3 chat_gpt ones name Acme.
+    low, high = wilson(30, 43)
+    acme = table[table.index("<td>Acme</td>") :].split("</tr>")[0]
+    assert f"<td>{30 / 43:.0%} ({low:.0%}&ndash;{high:.0%})</td><td>43</td>" in acme
+    assert "▲" not in table
+    assert "▼" not in table
+
+
+def week(monday: date, mentioning: int, brand: str = "Acme") -> dict[str, t.Any]:
+    """A geo_brand_visibility_weekly row as the report reads it: 40 answers."""
+    return {"week": monday, "iso_week": "w", "brand": brand, "answers": 40,
+            "answers_mentioning": mentioning, "group_mentions": mentioning,
+            "avg_first_position": 1.0}  # fmt: skip
+
+
+def test_the_headline_ranks_brands_by_mention_rate() -> None:
+    rows = [week(WEEKS[0], 5, "Alpha"), week(WEEKS[0], 30, "Zed"),
+            week(WEEKS[0], 12, "Mid")]  # fmt: skip
+    _, lines = data.headline(rows)
+    assert [line.brand for line in lines] == ["Zed", "Mid", "Alpha"]
+
+
+def test_a_change_is_marked_only_when_it_is_significant() -> None:
+    _, (jump,) = data.headline([week(WEEKS[0], 8), week(WEEKS[1], 30)])
+    _, (steady,) = data.headline([week(WEEKS[1], 30), week(WEEKS[2], 28)])
+
+    assert jump.change_is_significant
+    assert "▲ +55 pts" in page.change(jump)
+    assert not steady.change_is_significant
+    assert page.change(steady) == "-5 pts"
+
+
+def test_every_bar_shows_its_n_and_groups_under_30_answers_are_grey(
+    report_page: str,
+) -> None:
+    mention_rate = re.findall(r"<svg.*?</svg>", report_page, re.DOTALL)[0]
+    # Per model: 160 gemini-2.5-pro answers and 12 small chat_gpt ones.
+    assert mention_rate.count("(n=160)</text>") == 3
+    assert mention_rate.count("(n=12)</text>") == 3
+    assert mention_rate.count(f'fill="{charts.GREY}"') == 3
+
+
+def test_captions_state_the_true_counts_and_no_machine_path(
+    report_page: str, warehouse: Path
+) -> None:
+    answered = sum(1 for row in RESPONSES if row[2] == 20000)
+    assert f"{answered:,} answers from 2025-06-30 to 2025-07-25" in report_page
+    assert f"All {len(CITATIONS):,} citations with a domain" in report_page
+    assert str(warehouse.parent) not in report_page
+    assert "/tmp" not in report_page
