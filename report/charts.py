@@ -104,50 +104,22 @@ def mention_rate(figures: Figures) -> alt.FacetChart:
     )
 
 
-def top_domains(figures: Figures) -> alt.FacetChart:
-    """The most cited sites of each LLM, coloured by source type, counts beside."""
-    base = alt.Chart(width=WIDTH, height=alt.Step(16)).encode(
-        y=alt.Y("domain:N", title=None, sort=_MOST_CITED),
+def _cited_bars(
+    rows: Rows, y: str, label: str, legend: alt.Legend | None
+) -> alt.FacetChart:
+    """Citations per ``y`` as bars by source type, ``label`` beside, a panel per LLM."""
+    base = alt.Chart(width=WIDTH, height=alt.Step(17)).encode(
+        y=alt.Y(f"{y}:N", title=None, sort=_MOST_CITED),
     )
     bars = base.mark_bar().encode(
         x=alt.X("citations:Q", title="Citations", axis=alt.Axis(tickCount=5)),
-        color=alt.Color(
-            "source_type:N",
-            title="Source type",
-            scale=source_type_colors(figures.top_domains),
-        ),
+        color=alt.Color("source_type:N", scale=source_type_colors(rows), legend=legend),
     )
     labels = base.mark_text(align="left", dx=3, fontSize=11).encode(
-        x="citations:Q", text="citations:Q"
+        x="citations:Q", text=f"{label}:N"
     )
     return (
-        alt.layer(bars, labels, data=_data(figures.top_domains))
-        .facet(
-            row=alt.Row("se:N", title="LLM", header=_ROW_HEADER),
-            spacing=20,
-        )
-        .resolve_scale(y="independent")
-    )
-
-
-def source_types(figures: Figures) -> alt.FacetChart:
-    """Citations of each LLM by source type, counts beside."""
-    base = alt.Chart(width=WIDTH, height=alt.Step(18)).encode(
-        y=alt.Y("source_type:N", title=None, sort=_MOST_CITED),
-    )
-    bars = base.mark_bar().encode(
-        x=alt.X("citations:Q", title="Citations", axis=alt.Axis(tickCount=5)),
-        color=alt.Color(
-            "source_type:N",
-            scale=source_type_colors(figures.source_types),
-            legend=None,
-        ),
-    )
-    labels = base.mark_text(align="left", dx=3, fontSize=11).encode(
-        x="citations:Q", text="label:N"
-    )
-    return (
-        alt.layer(bars, labels, data=_data(figures.source_types))
+        alt.layer(bars, labels, data=_data(rows))
         .transform_calculate(
             label="datum.citations + ' citations, ' + datum.domains"
             " + (datum.domains == 1 ? ' site' : ' sites')"
@@ -155,3 +127,15 @@ def source_types(figures: Figures) -> alt.FacetChart:
         .facet(row=alt.Row("se:N", title="LLM", header=_ROW_HEADER), spacing=20)
         .resolve_scale(y="independent")
     )
+
+
+def top_domains(figures: Figures) -> alt.FacetChart:
+    """The most cited sites of each LLM, coloured by source type, counts beside."""
+    return _cited_bars(
+        figures.top_domains, "domain", "citations", alt.Legend(title="Source type")
+    )
+
+
+def source_types(figures: Figures) -> alt.FacetChart:
+    """Citations of each LLM by source type, with the number of sites."""
+    return _cited_bars(figures.source_types, "source_type", "label", None)

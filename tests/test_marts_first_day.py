@@ -41,9 +41,7 @@ def empty_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server() -> Iterator[postgres.Server]:
     """A PostgreSQL server on loopback for this module."""
-    if not (postgres.program("initdb") and postgres.program("pg_ctl")):
-        pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
-    with postgres.running() as running:
+    with postgres.running_or_skip() as running:
         yield running
 
 

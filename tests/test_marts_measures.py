@@ -162,9 +162,7 @@ def report_page(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> st
 @pytest.fixture(scope="module")
 def postgres_marts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Query]:
     """The fixture in PostgreSQL (fan_out_queries as jsonb), dbt build run on it."""
-    if not (postgres.program("initdb") and postgres.program("pg_ctl")):
-        pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
-    with postgres.running() as server:
+    with postgres.running_or_skip() as server:
         login = {"host": server.host, "port": server.port, "user": server.user,
                  "dbname": server.database}  # fmt: skip
         with psycopg2.connect(**login) as db, db.cursor() as cursor:

@@ -55,9 +55,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server() -> Iterator[postgres.Server]:
     """A PostgreSQL server on loopback for this module."""
-    if not (postgres.program("initdb") and postgres.program("pg_ctl")):
-        pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
-    with postgres.running() as running:
+    with postgres.running_or_skip() as running:
         yield running
 
 
@@ -75,6 +73,15 @@ def run(project: Path, *pipeline: str, env: dict[str, str]) -> None:
     done = meltano(project, "run", "--full-refresh", EXTRACTOR, *pipeline, env=env)
     assert done.returncode == 0, f"meltano run failed:\n{done.stderr[-8000:]}"
     assert "Completed successfully" in done.stderr + done.stdout, "dbt did not run"
+
+
+def duckdb_env(emulator: Emulator, warehouse: Path) -> dict[str, str]:
+    """The extractor's settings, and target-duckdb and dbt-duckdb on one file."""
+    return {
+        **tap_env(emulator),
+        "TARGET_DUCKDB_FILEPATH": str(warehouse),
+        "DBT_DUCKDB_PATH": str(warehouse),
+    }
 
 
 def tap_env(emulator: Emulator) -> dict[str, str]:
@@ -101,13 +108,7 @@ def test_meltano_builds_the_marts_in_the_duckdb_file_it_loads(
 ) -> None:
     emulator = three_days_of_tasks(make_emulator)
     warehouse = tmp_path / "warehouse.duckdb"
-    env = {
-        **tap_env(emulator),
-        "TARGET_DUCKDB_FILEPATH": str(warehouse),
-        "DBT_DUCKDB_PATH": str(warehouse),
-    }
-
-    run(project, "target-duckdb", "dbt-duckdb:run", env=env)
+    run(project, "target-duckdb", "dbt-duckdb:run", env=duckdb_env(emulator, warehouse))
 
     query = duckdb_query(warehouse)
     assert_marts_match(query, SEEDS)
@@ -164,13 +165,7 @@ def test_a_first_run_with_no_finished_task_builds_every_mart_empty(
     emulator = make_emulator(seed=22)
     emulator.add_tasks(3, status="queued")
     warehouse = tmp_path / "first-day.duckdb"
-    env = {
-        **tap_env(emulator),
-        "TARGET_DUCKDB_FILEPATH": str(warehouse),
-        "DBT_DUCKDB_PATH": str(warehouse),
-    }
-
-    run(project, "target-duckdb", "dbt-duckdb:run", env=env)
+    run(project, "target-duckdb", "dbt-duckdb:run", env=duckdb_env(emulator, warehouse))
 
     query = duckdb_query(warehouse)
     tables = {

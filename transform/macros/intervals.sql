@@ -43,19 +43,22 @@
       low  = (p1 − p2) − sqrt((p1 − l1)² + (u2 − p2)²)
       high = (p1 − p2) + sqrt((u1 − p1)² + (p2 − l2)²)
 
-  Arguments are column names; null when either proportion is null.
+  `first` and `second` are the relations of p1 and p2, each with the columns
+  <rate>, <rate>_ci_low and <rate>_ci_high. Null when either rate is null.
 -#}
 
-{% macro newcombe_low(p1, low1, high1, p2, low2, high2) -%}
-    ({{ p1 }} - {{ p2 }}) - sqrt(
-        ({{ p1 }} - {{ low1 }}) * ({{ p1 }} - {{ low1 }})
-        + ({{ high2 }} - {{ p2 }}) * ({{ high2 }} - {{ p2 }})
-    )
+{% macro newcombe_low(first, second, rate) -%}
+    {%- set p1, l1 = first ~ '.' ~ rate, first ~ '.' ~ rate ~ '_ci_low' -%}
+    {%- set p2, u2 = second ~ '.' ~ rate, second ~ '.' ~ rate ~ '_ci_high' -%}
+    ({{ p1 }} - {{ p2 }})
+        - sqrt(({{ p1 }} - {{ l1 }}) * ({{ p1 }} - {{ l1 }})
+               + ({{ u2 }} - {{ p2 }}) * ({{ u2 }} - {{ p2 }}))
 {%- endmacro %}
 
-{% macro newcombe_high(p1, low1, high1, p2, low2, high2) -%}
-    ({{ p1 }} - {{ p2 }}) + sqrt(
-        ({{ high1 }} - {{ p1 }}) * ({{ high1 }} - {{ p1 }})
-        + ({{ p2 }} - {{ low2 }}) * ({{ p2 }} - {{ low2 }})
-    )
+{% macro newcombe_high(first, second, rate) -%}
+    {%- set p1, u1 = first ~ '.' ~ rate, first ~ '.' ~ rate ~ '_ci_high' -%}
+    {%- set p2, l2 = second ~ '.' ~ rate, second ~ '.' ~ rate ~ '_ci_low' -%}
+    ({{ p1 }} - {{ p2 }})
+        + sqrt(({{ u1 }} - {{ p1 }}) * ({{ u1 }} - {{ p1 }})
+               + ({{ p2 }} - {{ l2 }}) * ({{ p2 }} - {{ l2 }}))
 {%- endmacro %}

@@ -16,22 +16,10 @@ compared as (
         previous_week.answers as previous_answers,
         previous_week.mention_rate as previous_mention_rate,
         current_week.mention_rate - previous_week.mention_rate as mention_rate_change,
-        {{ newcombe_low(
-            'current_week.mention_rate',
-            'current_week.mention_rate_ci_low',
-            'current_week.mention_rate_ci_high',
-            'previous_week.mention_rate',
-            'previous_week.mention_rate_ci_low',
-            'previous_week.mention_rate_ci_high'
-        ) }} as mention_rate_change_ci_low,
-        {{ newcombe_high(
-            'current_week.mention_rate',
-            'current_week.mention_rate_ci_low',
-            'current_week.mention_rate_ci_high',
-            'previous_week.mention_rate',
-            'previous_week.mention_rate_ci_low',
-            'previous_week.mention_rate_ci_high'
-        ) }} as mention_rate_change_ci_high
+        {{ newcombe_low('current_week', 'previous_week', 'mention_rate') }}
+            as mention_rate_change_ci_low,
+        {{ newcombe_high('current_week', 'previous_week', 'mention_rate') }}
+            as mention_rate_change_ci_high
 
     from weekly as current_week
     left join weekly as previous_week
