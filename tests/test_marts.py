@@ -81,7 +81,7 @@ create schema dataforseo;
 create table dataforseo.llm_responses (
     id varchar, se varchar, status_code hugeint, tag varchar, user_prompt varchar,
     request_model_name varchar, model_name varchar, datetime timestamp,
-    response_text varchar
+    response_text varchar, fan_out_queries json
 );
 create table dataforseo.llm_response_citations (
     id varchar, se varchar, item_index hugeint, section_index hugeint,
@@ -228,11 +228,11 @@ def test_the_report_is_one_offline_page_with_the_four_charts(
         "http://www.w3.org/2000/svg",
         "http://www.w3.org/1999/xlink",
     }
-    share_of_voice, mention_rate, top_domains, owned = charts
+    mention_rate, share_of_voice, top_domains, source_types = charts
     assert all(brand in share_of_voice for brand in ("Acme", "Globex", CAFE))
     assert "gemini-2.5-flash" in mention_rate
     assert "blog.acme.com" in top_domains
-    assert "third-party" in owned
+    assert all(kind in source_types for kind in ("owned", "ugc", "reference"))
 
 
 def test_the_report_shows_share_of_voice_per_day_and_llm(warehouse: Path) -> None:
@@ -245,9 +245,10 @@ def test_the_report_shows_share_of_voice_per_day_and_llm(warehouse: Path) -> Non
     # r1 names Globex, Acme and the café, r2 Initech, r6 and r7 no brand.
     assert day1 == {"Acme": 0.25, "Globex": 0.25, "Initech": 0.25, CAFE: 0.25,
                     "Umbrella": 0}  # fmt: skip
-    owned = {(r["day"], r["owner"]): r["citations"] for r in figures.owned_citations}
-    assert owned[str(DAY1), "Acme"] == 2
-    assert owned[str(DAY1), "third-party"] == 3
+    kinds = {(r["se"], r["source_type"]): r["citations"] for r in figures.source_types}
+    # acme.com, blog.acme.com, initech.io, unicode-cafe.com; reddit.com three times.
+    assert kinds["gemini", "owned"] == 4
+    assert kinds["gemini", "ugc"] == 3
 
 
 def test_the_report_names_a_missing_warehouse_in_one_line(tmp_path: Path) -> None:

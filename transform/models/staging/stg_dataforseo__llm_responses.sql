@@ -2,7 +2,18 @@ with
 
 source as (
 
-    select * from {{ source('dataforseo', 'llm_responses') }}
+    select * from {{ source_or_empty('dataforseo', 'llm_responses', {
+        'id': 'varchar',
+        'se': 'varchar',
+        'status_code': 'bigint',
+        'tag': 'varchar',
+        'user_prompt': 'varchar',
+        'request_model_name': 'varchar',
+        'model_name': 'varchar',
+        'datetime': 'timestamp',
+        'response_text': 'varchar',
+        'fan_out_queries': 'varchar',
+    }) }}
 
 ),
 
@@ -20,7 +31,9 @@ renamed as (
         -- Both loaders store the answer's time as a UTC timestamp.
         cast(datetime as timestamp) as answered_at,
         cast(datetime as date) as answered_on,
-        response_text
+        -- NFC, as the aliases: a decomposed "é" matches a composed one.
+        {{ nfc('response_text') }} as response_text,
+        fan_out_queries
 
     from source
 
