@@ -42,6 +42,11 @@ _WORD = r"[^\W_]"
 Query = t.Callable[[str], list[dict[str, t.Any]]]
 
 
+def answered(response: dict[str, t.Any]) -> bool:
+    """An answer the marts count: status 20000 and no failure record's raw answer."""
+    return response["status_code"] == ANSWERED and response.get("raw_answer") is None
+
+
 def nfc(text: str) -> str:
     """Unicode normalisation form C."""
     return unicodedata.normalize("NFC", text)
@@ -166,7 +171,7 @@ def answer_brands(
             cited[citation["id"]].append(citation["domain"].lower())
     facts = {}
     for response in responses:
-        if response["status_code"] != ANSWERED:
+        if not answered(response):
             continue
         text = nfc(response["response_text"] or "")
         firsts = {}
@@ -284,11 +289,11 @@ def cited_domains(
     brands: Brands,
 ) -> dict[tuple[t.Any, ...], dict[str, t.Any]]:
     """geo_cited_domains by (day, se, domain)."""
-    answered = {r["id"]: r for r in responses if r["status_code"] == ANSWERED}
+    answers = {r["id"]: r for r in responses if answered(r)}
     counts: dict[tuple[t.Any, ...], int] = defaultdict(int)
     citing: dict[tuple[t.Any, ...], set[str]] = defaultdict(set)
     for citation in citations:
-        response = answered.get(citation["id"])
+        response = answers.get(citation["id"])
         if response is None or not citation["domain"]:
             continue
         key = (
@@ -352,7 +357,7 @@ def fan_out_queries(
     answering: dict[tuple[t.Any, ...], set[str]] = defaultdict(set)
     for response in responses:
         queries = response["fan_out_queries"]
-        if response["status_code"] != ANSWERED or queries is None:
+        if not answered(response) or queries is None:
             continue
         for query in json.loads(queries) if isinstance(queries, str) else queries:
             if query and query.strip():
@@ -394,8 +399,8 @@ def assert_marts_match(
 ) -> None:
     """Compute every metric from the loaded source rows; compare with the marts."""
     responses = query(
-        "select id, se, status_code, tag, model_name, datetime, response_text, "
-        f"fan_out_queries from {schema}.llm_responses"
+        "select id, se, status_code, raw_answer, tag, model_name, datetime, "
+        f"response_text, fan_out_queries from {schema}.llm_responses"
     )
     citations = query(f"select id, domain from {schema}.llm_response_citations")
     facts = answer_brands(responses, citations, brands)

@@ -62,6 +62,9 @@ RESPONSES = [
     ("r6", "gemini", 20000, "shoes", PRO, datetime(2025, 7, 14, 12), "Nothing here."),
     ("r7", "gemini", 20000, "shoes", PRO, datetime(2025, 7, 14, 13), None),
 ]
+#: A failure record of a task that answered 20000 but could not be read: it names
+#: Acme in its raw answer's place, and must not count as an answer.
+UNREADABLE = ("r8", "gemini", 20000, "crm", PRO, datetime(2025, 7, 14, 11), "Acme")
 #: (id, annotation_index, domain)
 CITATIONS = [
     ("r1", 0, "acme.com"),
@@ -81,7 +84,7 @@ create schema dataforseo;
 create table dataforseo.llm_responses (
     id varchar, se varchar, status_code hugeint, tag varchar, user_prompt varchar,
     request_model_name varchar, model_name varchar, datetime timestamp,
-    response_text varchar, fan_out_queries json
+    response_text varchar, fan_out_queries json, raw_answer varchar
 );
 create table dataforseo.llm_response_citations (
     id varchar, se varchar, item_index hugeint, section_index hugeint,
@@ -102,6 +105,12 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "insert into dataforseo.llm_responses (id, se, status_code, tag, "
             "model_name, datetime, response_text) values (?, ?, ?, ?, ?, ?, ?)",
             RESPONSES,
+        )
+        db.execute(
+            "insert into dataforseo.llm_responses (id, se, status_code, tag, "
+            "model_name, datetime, response_text, raw_answer) "
+            "values (?, ?, ?, ?, ?, ?, ?, '{\"unreadable\": true}')",
+            UNREADABLE,
         )
         db.executemany(
             "insert into dataforseo.llm_response_citations (id, se, item_index, "
@@ -176,6 +185,13 @@ def test_failed_tasks_count_nowhere(marts: Query) -> None:
         "where domain = 'acme.com'"
     )
     assert acme == {"day": DAY1, "citations": 1}
+
+
+def test_a_failure_record_of_an_unreadable_answer_counts_nowhere(
+    marts: Query,
+) -> None:
+    unreadable = f"select * from {MARTS}.geo_answer_brands where response_id = 'r8'"
+    assert marts(unreadable) == []
 
 
 def test_answers_count_every_answer_of_the_group(marts: Query) -> None:

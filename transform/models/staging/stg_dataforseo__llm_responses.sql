@@ -6,6 +6,7 @@ source as (
         'id': 'varchar',
         'se': 'varchar',
         'status_code': 'bigint',
+        'raw_answer': 'varchar',
         'tag': 'varchar',
         'user_prompt': 'varchar',
         'request_model_name': 'varchar',
@@ -23,7 +24,9 @@ renamed as (
         id as response_id,
         se,
         status_code,
-        status_code = 20000 as is_answered,
+        -- A failure record keeps its raw answer: a task that answered 20000 but
+        -- could not be read is not an answer.
+        status_code = 20000 and raw_answer is null as is_answered,
         tag,
         user_prompt,
         request_model_name,
