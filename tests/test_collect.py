@@ -32,19 +32,19 @@ def task(status: int, **fields: object) -> dict:
         ([task(40601)], collect.NotReady),
         ([task(40501)], collect.Failed),
         ([task(50000)], collect.Failed),
-        ([task(20000), task(20000)], collect.Unreadable),
-        ([], collect.Unreadable),
-        ([task(20000, result="x")], collect.Unreadable),
-        (["not a task"], collect.Unreadable),
+        ([task(20000), task(20000)], collect.Malformed),
+        ([], collect.Malformed),
+        ([task(20000, result="x")], collect.Malformed),
+        (["not a task"], collect.Malformed),
     ],
 )
 def test_a_task_list_is_typed_by_what_it_holds(tasks, kind):
     assert type(collect.typed(tasks)) is kind
 
 
-def test_an_unreadable_task_says_why():
+def test_a_malformed_task_says_why():
     answer = collect.typed([task(20000, id=7)])
-    assert isinstance(answer, collect.Unreadable)
+    assert isinstance(answer, collect.Malformed)
     assert answer.problem == (
         "malformed API answer from task_get: tasks[0] has a 'id' that is not a string"
     )
