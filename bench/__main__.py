@@ -38,7 +38,10 @@ ACCOUNT_TASKS = {False: 5200, True: 1300}
 #: handful with headers; without, one burst (the calls in flight when the window
 #: fills) and a handful more.
 HANDFUL = 5
-SCENARIOS = ("throughput", "ceiling", "account", "memory", "writer", "backlog")
+SCENARIOS = ("throughput", "ceiling", "account", "memory", "bombs", "writer", "backlog")
+#: Peak RSS of a run of gzip bombs: 64 answers of 1 MiB (a bomb is refused past
+#: its first MiB, see body.py) beside the ~55 MB of an ordinary run.
+BOMBS_TARGET_MB = 150
 #: The tap's default ``max_concurrent_requests``.
 DEFAULT_WORKERS = 64
 
@@ -284,6 +287,22 @@ def memory(args: argparse.Namespace) -> bool:
     return ratio <= MEMORY_TARGET and not problem
 
 
+def bombs(args: argparse.Namespace) -> bool:
+    """Peak RSS of a run whose every task_get answer is a 1 GiB gzip bomb."""
+    tasks = args.tasks or 2 * DEFAULT_WORKERS
+    with Emulator(tasks, args.root, fault="gzip_bomb") as emu:
+        run = run_tap(tap_config(emu.url, **args.settings), args.root, emu)
+    rss = run.max_rss_kb / 1024
+    problem = check(run, tasks)
+    print(
+        f"bombs       {tasks} task_get answers of 1 MB gzip -> 1 GiB: peak rss "
+        f"{rss:.1f} MB | wall {run.wall:.2f} s | {figures(run)} | "
+        + verdict(rss <= BOMBS_TARGET_MB, f"<= {BOMBS_TARGET_MB} MB", problem)
+    )
+    explain(run)
+    return rss <= BOMBS_TARGET_MB and not problem
+
+
 def writer(args: argparse.Namespace) -> bool:
     """Serialize llm_responses records with the SDK's default and msgspec writers."""
     default, fast, same = compare()
@@ -364,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         "ceiling": ceiling,
         "account": account,
         "memory": memory,
+        "bombs": bombs,
         "writer": writer,
         "backlog": lambda args: backlog(
             args,

@@ -11,7 +11,7 @@ import typing as t
 from dataclasses import dataclass
 
 from tap_dataforseo_gemini import envelope
-from tap_dataforseo_gemini.errors import AnswerTooLargeError
+from tap_dataforseo_gemini.errors import UnreadableAnswerError
 
 if t.TYPE_CHECKING:
     from tap_dataforseo_gemini.api.client import Client
@@ -32,7 +32,7 @@ class Failed:
 
 
 @dataclass(frozen=True)
-class Unreadable:
+class Malformed:
     """The answer is not one readable task: what is wrong, and what was answered."""
 
     problem: str
@@ -40,10 +40,15 @@ class Unreadable:
 
 
 @dataclass(frozen=True)
-class TooLarge:
-    """The answer grew past ``max_answer_bytes``: nothing of it was kept."""
+class Unreadable:
+    """No retry makes the answer readable: why, and what is kept of it.
+
+    Too large, a compression bomb, not UTF-8, nested too deep, a lone surrogate.
+    ``raw_answer`` is JSON text any writer can write, or None (nothing kept).
+    """
 
     problem: str
+    raw_answer: str | None
 
 
 @dataclass(frozen=True)
@@ -54,7 +59,7 @@ class NotReady:
 
 
 #: The answers written as a record (a failure record but for ``Collected``).
-Final = Collected | Failed | Unreadable | TooLarge
+Final = Collected | Failed | Malformed | Unreadable
 #: What one ``task_get`` comes to.
 Answer = Final | NotReady
 
@@ -70,8 +75,8 @@ def task_get(client: Client, task_id: str, endpoint: str = "task_get") -> Answer
     for wait in (*envelope.TASK_RETRY_WAITS, None):
         try:
             tasks = client.send(endpoint, context={"id": task_id}, id=task_id)
-        except AnswerTooLargeError as exc:
-            return TooLarge(str(exc))
+        except UnreadableAnswerError as exc:
+            return Unreadable(str(exc), exc.raw_answer)
         answer = typed(tasks["tasks"])
         if wait is None or not isinstance(answer, Failed):
             return answer
@@ -82,11 +87,11 @@ def task_get(client: Client, task_id: str, endpoint: str = "task_get") -> Answer
 def typed(tasks: list[t.Any]) -> Answer:
     """The kind of answer a ``task_get`` task list is."""
     if len(tasks) != 1:
-        return Unreadable("the answer does not hold exactly one task", tasks)
+        return Malformed("the answer does not hold exactly one task", tasks)
     task = tasks[0]
     problem = envelope.task_problem(task)
     if problem:
-        return Unreadable(
+        return Malformed(
             f"malformed API answer from task_get: tasks[0] {problem}", task
         )
     if task["status_code"] == envelope.OK:

@@ -10,6 +10,7 @@ import typing as t
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from dotenv import find_dotenv, load_dotenv
 from jsonschema import Draft7Validator
 from singer_sdk import typing as th
 
@@ -203,9 +204,10 @@ def check_env_integers(schema: dict[str, t.Any], prefix: str) -> None:
 def load(config: dict[str, t.Any]) -> dict[str, t.Any]:
     """Settings outside the tap (``dataforseo-prompts``), checked as the tap checks.
 
-    The file's settings, then the environment's (``TAP_DATAFORSEO_GEMINI_*``),
-    then the defaults; errors never echo a secret.
+    The file's settings, then the environment's (``TAP_DATAFORSEO_GEMINI_*``,
+    a ``.env`` file's too), then the defaults; errors never echo a secret.
     """
+    load_dotenv(find_dotenv(usecwd=True))
     check_env_integers(SCHEMA, ENV_PREFIX)
     config = {**config, **_from_env(SCHEMA, ENV_PREFIX)}
     check_secrets(config, SCHEMA)

@@ -50,6 +50,9 @@ QUIET_METRICS.setLevel(logging.WARNING)
 QUIET_METRICS.propagate = False
 #: A STATE message is written after this many ``llm_responses`` records.
 CHECKPOINT_EVERY = 100
+#: DataForSEO's sandbox: its task_get answers this dummy task whatever id is asked.
+SANDBOX_HOSTS = frozenset({"sandbox.dataforseo.com"})
+SANDBOX_TASK_ID = "00000000-0000-0000-0000-000000000000"
 
 
 def posted(record: dict[str, t.Any]) -> datetime:
@@ -116,10 +119,14 @@ class ReadyTasksStream(DataForSEOStream):
             collector.sync()
 
     def _heartbeat(self) -> None:
-        """Log the collection's progress, else the rate-limit wait holding the run."""
+        """Log the collection's progress, else the rate-limit wait holding the run.
+
+        The collection counts from its first task (pending, or of a ledger page).
+        """
         collector = self._collector
-        if collector is not None and collector.progress is not None:
-            collector.progress.log("progress")
+        progress = collector.progress if collector is not None else None
+        if progress is not None and progress.total:
+            progress.log("progress")
         elif wait := waiting(self.rate_limits.held()):
             self.logger.info("%s: %s", self.name, wait)
 
@@ -376,14 +383,18 @@ class TaskResultsStream(TaskBookmarked, DataForSEOStream):
     def _record(self, task_id: str, answer: collect.Final) -> dict[str, t.Any]:
         """The record of one ``task_get`` answer, keyed by the id asked for."""
         match answer:
-            case collect.TooLarge(problem):
+            case collect.Unreadable(problem, raw_answer):
                 record = self._failure(task_id, None, problem, None)
-                # Nothing of the answer was kept: raw_answer stays null.
-                return {**record, "raw_answer": None}
-            case collect.Unreadable(problem, unreadable):
-                return self._failure(task_id, None, problem, unreadable)
+                # Kept as safe JSON text (escaped, base64), or not at all (too large).
+                return {**record, "raw_answer": raw_answer}
+            case collect.Malformed(problem, malformed):
+                return self._failure(task_id, None, problem, malformed)
         task = answer.task
         if task["id"] != task_id:
+            if not self._is_sandbox_dummy(task["id"]):
+                # Its status is another task's: the record's stays null.
+                problem = f"task_get answered task {task['id']!r}, not {task_id!r}"
+                return self._failure(task_id, None, problem, task)
             self._tell_id_mismatch(task_id, task["id"])
             task = {**task, "id": task_id}
         status = task["status_code"]
@@ -408,8 +419,13 @@ class TaskResultsStream(TaskBookmarked, DataForSEOStream):
         self.logger.warning("Task %s: %s: kept as a failure record", task_id, problem)
         return records.failure(task_id, self.se, status, problem, answer)
 
+    def _is_sandbox_dummy(self, answered: str) -> bool:
+        """Tell whether an answer for another id is the sandbox's dummy task."""
+        host = (urlsplit(self.url_base).hostname or "").lower()
+        return host in SANDBOX_HOSTS and answered == SANDBOX_TASK_ID
+
     def _tell_id_mismatch(self, asked: str, answered: str) -> None:
-        """Log once a run that task_get answers other ids than asked (the sandbox)."""
+        """Log once a run that the sandbox answers its dummy task for other ids."""
         if not self._told_id_mismatch:
             self._told_id_mismatch = True
             self.logger.warning(

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import pytest
 
 from fake_dataforseo import Fault
-from tap_dataforseo_gemini.collect import Collected, TooLarge
+from tap_dataforseo_gemini.collect import Collected, Unreadable
 from tap_dataforseo_gemini.errors import DeadlineExceededError
 from tap_dataforseo_gemini.streams import LlmResponsesStream
 from tap_dataforseo_gemini.tap import NAME, TapDataForSEOGemini
@@ -57,7 +57,7 @@ def test_an_answer_past_the_size_cap_is_cut_off_and_refused(emulator):
     emulator.inject(Fault.HUGE, path_contains="task_get")
     stream = collector(emulator.url, max_answer_bytes=1_000_000)
     answer = stream.task_get(emulator.add_tasks(1)[0])
-    assert isinstance(answer, TooLarge)
+    assert isinstance(answer, Unreadable)
     assert "max_answer_bytes" in answer.problem
     # Reading stopped at the cap: the emulator could not send its 100 MB.
     assert emulator.huge_bytes_sent < emulator.huge_bytes // 4
@@ -66,7 +66,7 @@ def test_an_answer_past_the_size_cap_is_cut_off_and_refused(emulator):
 def test_an_answer_whose_length_passes_the_cap_is_refused_before_reading(emulator):
     stream = collector(emulator.url, max_answer_bytes=100)
     answer = stream.task_get(emulator.add_tasks(1)[0])
-    assert isinstance(answer, TooLarge)
+    assert isinstance(answer, Unreadable)
     assert "task_get" in answer.problem
 
 

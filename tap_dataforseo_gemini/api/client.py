@@ -37,6 +37,7 @@ from tap_dataforseo_gemini.errors import (
     RateLimitedError,
     TooManyInFlightError,
     UnknownOutcomeError,
+    UnreadableAnswerError,
 )
 from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits, window_seconds
 
@@ -106,6 +107,8 @@ class AnswerSession(requests.Session):
         """A session refusing answers past ``limit`` bytes."""
         super().__init__()
         self.limit = limit
+        # Only what body.read inflates within its bounds (not br or zstd).
+        self.headers["Accept-Encoding"] = "gzip, deflate"
         self._resolved_proxies: dict[str, str] | None = None
 
     @override
@@ -332,7 +335,7 @@ def _check_posted(endpoint: Endpoint, response: requests.Response) -> None:
         envelope.check(response, endpoint.name)
     try:
         status = envelope.read(response, endpoint.name)["status_code"]
-    except MalformedAnswerError as exc:
+    except (MalformedAnswerError, UnreadableAnswerError) as exc:
         raise UnknownOutcomeError(f"{exc}: the tasks may exist") from None
     if status == envelope.OK:
         return
