@@ -125,14 +125,10 @@ class SurfaceEndpoints:
                 data = s.task_data(surface, params)
                 refusal = self._surface_refusal(surface, item, position)
                 if refusal is not None:
+                    code, message = refusal
+                    refused = {"path": path, "data": data, "result": None}
                     out.append(
-                        p.task_object(
-                            p.request_id(now),
-                            *refusal,
-                            path=path,
-                            data=data,
-                            result=None,
-                        )
+                        p.task_object(p.request_id(now), code, message, **refused)
                     )
                     continue
                 price = s.cost(surface, params)
@@ -146,17 +142,8 @@ class SurfaceEndpoints:
                 )
                 self.charged = round(self.charged + price, 6)
                 total += price
-                out.append(
-                    p.task_object(
-                        task.id,
-                        20100,
-                        "Task Created.",
-                        path=path,
-                        data=data,
-                        result=None,
-                        cost=price,
-                    )
-                )
+                created = {"path": path, "data": data, "result": None, "cost": price}
+                out.append(p.task_object(task.id, 20100, "Task Created.", **created))
         return p.envelope(20000, "Ok.", out, cost=round(total, 6))
 
     def _surface_refusal(

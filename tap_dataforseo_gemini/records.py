@@ -207,19 +207,30 @@ def llm_response(task: dict[str, t.Any], se: str, where: Where) -> dict[str, t.A
     name); the result's fields keep theirs. A task without a result (a final task
     error) gives a record with its status and null result fields.
     """
+    record = task_record(task, se, where, REQUEST, RESULT)
+    record["response_text"] = response_text(record["items"])
+    return record
+
+
+def task_record(
+    task: dict[str, t.Any],
+    se: str,
+    where: Where,
+    request: t.Iterable[Field],
+    result: t.Iterable[Field],
+) -> dict[str, t.Any]:
+    """A ``task_get`` task's status and cost, ``request`` from its data, ``result``."""
     data = mapping(task.get("data"), where / "data") or {}
-    record: dict[str, t.Any] = {
+    return {
         "id": task["id"],
         "se": SE.read(data, where / "data") or se,
         "status_code": task["status_code"],
         "status_message": task["status_message"],
         "raw_answer": None,
         "cost": COST.read(task, where),
-        **read(REQUEST, data, where / "data"),
-        **read(RESULT, _single_result(task, where), where / "result" / 0),
+        **read(request, data, where / "data"),
+        **read(result, _single_result(task, where), where / "result" / 0),
     }
-    record["response_text"] = response_text(record["items"])
-    return record
 
 
 def failure(

@@ -14,17 +14,17 @@ import typing as t
 from tap_dataforseo_gemini import vendor
 from tap_dataforseo_gemini.records import (
     BOOLEAN,
-    COST,
     DATE_POSTED,
     INTEGER,
     SE,
     STRING,
     TASK,
     TASK_ID,
-    _single_result,
+    _position,
     host,
+    task_record,
 )
-from tap_dataforseo_gemini.shape import Field, Where, mapping, read
+from tap_dataforseo_gemini.shape import Field, Where
 
 ANSWER_TEXT = Field(
     "answer_text",
@@ -90,10 +90,6 @@ AI_MODE_RESULT = (
 )
 
 
-def _position(name: str, description: str) -> Field:
-    return Field(name, INTEGER, description, required=True)
-
-
 #: An ``llm_scraper_sources`` row: a source the answer cites.
 SCRAPER_SOURCE = (
     TASK_ID,
@@ -123,17 +119,7 @@ def result_record(
     result: tuple[Field, ...],
 ) -> dict[str, t.Any]:
     """A ``task_get/advanced`` task as one record: status, request, result, text."""
-    data = mapping(task.get("data"), where / "data") or {}
-    record: dict[str, t.Any] = {
-        "id": task["id"],
-        "se": SE.read(data, where / "data") or se,
-        "status_code": task["status_code"],
-        "status_message": task["status_message"],
-        "raw_answer": None,
-        "cost": COST.read(task, where),
-        **read(request, data, where / "data"),
-        **read(result, _single_result(task, where), where / "result" / 0),
-    }
+    record = task_record(task, se, where, request, result)
     record["answer_text"] = plain(record.get("markdown") or _items_markdown(record))
     return record
 
