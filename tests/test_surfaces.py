@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from jsonschema import Draft7Validator, FormatChecker
 
 from tap_dataforseo_gemini.tap import TapDataForSEOGemini
 from tests.harness import LOGIN, PASSWORD, config_for, run_tap
@@ -79,6 +80,21 @@ def test_the_ledger_is_read_with_or_without_the_host_and_either_listing_shape(
     assert ids(run, surface.results) == set(listed + taken)
     endpoints = {r["endpoint"] for r in run.records("ready_tasks")}
     assert endpoints == {surface.task_get + task_id for task_id in listed}
+
+
+@each_surface
+def test_every_record_fits_its_streams_schema(make_emulator, surface: Surface):
+    emulator = make_emulator(seed=208)
+    emulator.add_tasks(5, se=surface.key, age=timedelta(hours=1))
+    emulator.add_tasks(1, se=surface.key, status="failed")
+    run = run_tap(surface.config(emulator.url))
+    schemas = {m["stream"]: m["schema"] for m in run.messages if m["type"] == "SCHEMA"}
+    for stream in ("ready_tasks", surface.results, surface.rows):
+        validator = Draft7Validator(schemas[stream], format_checker=FormatChecker())
+        records = run.records(stream)
+        assert records, stream
+        for record in records:
+            validator.validate(record)
 
 
 @each_surface
