@@ -18,6 +18,7 @@ import psycopg2.extras
 import pytest
 
 from fake_dataforseo.payloads import BRANDS, SPELLINGS
+from report import data as report_data
 from tests import postgres
 from tests.harness import LOGIN, PASSWORD
 from tests.marts import (
@@ -218,3 +219,5 @@ def test_ai_mode_answers_build_the_marts_beside_the_apis_with_their_surface(
         "where surface = 'ai_mode' and user_prompt is null"
     )
     assert prompts == [{"n": 0}]
+    figures = report_data.read(warehouse, MARTS)
+    assert {row["se"] for row in figures.mention_rate} == {"gemini", "google (ai_mode)"}
