@@ -130,3 +130,19 @@ def test_next_run_mode_collects_listed_tasks_from_committed_state(
     assert not [r for r in emulator.requests if "/id_list" in r.path]
     assert warehouse.load(config) == 0, warehouse.stderr
     assert warehouse.ids(surface.results) == set(ids)
+
+
+@each_surface
+@pytest.mark.parametrize("minutes", [10, -10])
+def test_every_task_is_delivered_with_the_apis_clock_minutes_off(
+    make_emulator, surface, minutes
+):
+    emulator = make_emulator(seed=216, clock_offset=timedelta(minutes=minutes))
+    warehouse = Warehouse()
+    ids: list[str] = []
+    for _ in range(3):
+        new = emulator.add_tasks(4, se=surface.key)
+        emulator.collect_by_other_client(new[:2])
+        ids += new
+        assert warehouse.load(surface.config(emulator.url)) == 0, warehouse.stderr
+    assert warehouse.ids(surface.results) == set(ids)
