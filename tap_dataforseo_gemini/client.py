@@ -17,6 +17,7 @@ import requests
 from requests.auth import HTTPBasicAuth
 from requests.utils import resolve_proxies
 from singer_sdk import RESTStream
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from typing_extensions import override
 
 from tap_dataforseo_gemini import body, envelope
@@ -114,6 +115,10 @@ class DataForSEOStream(RESTStream):
 
     #: The endpoint this stream reads, after ``/llm_responses/``.
     endpoint: str = ""
+    #: Records come from ``shape``'s readers, each value checked against the
+    #: declaration the schema is made from: the SDK's conformance walk would
+    #: change nothing, at a sixth of the tap's CPU.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(self, tap: Tap, shared: Shared, **kwargs: t.Any) -> None:
         """Set up per-thread HTTP sessions; ``shared`` is the run's, from the tap."""
