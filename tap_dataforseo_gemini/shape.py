@@ -89,9 +89,10 @@ def moment(value: object, where: Where) -> datetime | None:
     text = scalar(value, str, where)
     if text is None:
         return None
+    # fromisoformat reads the API's form too (Python 3.11+), ten times faster.
     for parse in (
-        lambda: datetime.strptime(text, _API_DATETIME),
         lambda: datetime.fromisoformat(text),
+        lambda: datetime.strptime(text, _API_DATETIME),
     ):
         try:
             parsed = parse()
