@@ -35,8 +35,10 @@ ACCOUNT_LIMIT = 2000
 QUICK_WINDOW = 10.0
 #: Tasks of each scenario by ``--quick``: 2.6 to 2.9 windows of its limit.
 CEILING_TASKS = {False: 29000, True: 4900}
-#: Five windows of the 2000/min account: a 5-minute run, 50 s in quick windows.
-ACCOUNT_TASKS = {False: 10000, True: 1700}
+#: Five and a half windows of the 2000/min account: a 5-minute run (50 s in
+#: quick windows). A sliding window's ratio swings with how full the run's last
+#: window is (x1.25 just full, x1.0 just begun): mid-window is the fair point.
+ACCOUNT_TASKS = {False: 11000, True: 1830}
 #: The most 40202 answers a run against the 2000/min account may meet: a
 #: handful with headers; without, the few calls probing past the limit.
 REFUSED_TARGET = {"headers": 5, "no headers": 10}

@@ -127,7 +127,10 @@ class RateLimiter:
             self._changed.notify_all()
 
     def acquire(self) -> float:
-        """Wait for a free slot and take it; return the seconds waited."""
+        """Wait for a free slot and take it; return the seconds waited.
+
+        Only for a window not probing: ``slot`` keeps a probe's place for release.
+        """
         return self._take()[0]
 
     def _take(self) -> tuple[float, int]:
