@@ -83,9 +83,10 @@ class RateLimiter:
 
     Probing (``probe``): until the server says its limit (a header or a 40202),
     a window's calls go freely only up to the most it has been seen to take, the
-    ``proven`` count; beyond it at most ``PROBES`` run at once, and each one the
-    server takes raises ``proven``. The pace ramps up to the limit, and reaching
-    the server's limit costs at most ``PROBES`` refused calls, not a burst.
+    ``proven`` count (a tenth of the limit at first); beyond it at most ``PROBES``
+    run at once, and each one the server takes raises ``proven``. The pace ramps
+    up to the limit, and reaching it costs at most ``PROBES`` refused calls, not
+    a burst.
     Thread-safe: all workers of a run share one instance.
     """
 
@@ -116,9 +117,13 @@ class RateLimiter:
         self._changed = threading.Condition()
 
     def probe(self) -> None:
-        """Ramp up from nothing until the server tells its limit (see the class)."""
+        """Ramp up until the server tells its limit (see the class).
+
+        From a tenth of the limit: below that a 40202 teaches nothing anyway
+        (``LEARN_FROM``), the account is taken to allow that much.
+        """
         with self._changed:
-            self.proven = 0
+            self.proven = self.limit // LEARN_FROM
 
     def trust(self) -> None:
         """Stop probing: the server told its limit (or its calls left)."""

@@ -7,7 +7,12 @@ from contextlib import ExitStack
 
 import pytest
 
-from tap_dataforseo_gemini.rate_limit import PROBES, RateLimiter, RateLimits
+from tap_dataforseo_gemini.rate_limit import (
+    LEARN_FROM,
+    PROBES,
+    RateLimiter,
+    RateLimits,
+)
 from tests.harness import config_for, run_tap
 from tests.test_rate_limit import FakeClock
 
@@ -38,9 +43,9 @@ def taken(limits: RateLimits, calls: int) -> None:
             pass
 
 
-def test_a_run_starts_with_only_a_few_calls_at_once():
+def test_a_run_starts_with_a_tenth_of_the_limit_and_a_few_probes_at_once():
     limits, _ = account(100)
-    assert calls_at_once(limits) == PROBES
+    assert calls_at_once(limits) == 100 // LEARN_FROM + PROBES
 
 
 def test_calls_the_server_took_in_a_window_go_at_once_after_that():
@@ -56,8 +61,8 @@ def test_a_refused_call_proves_nothing():
         with pytest.raises(RuntimeError), limits.slot("task_get"):
             raise RuntimeError("40202")
     limits.account._ended.clear()
-    assert limits.account.proven == 0
-    assert calls_at_once(limits) == PROBES
+    assert limits.account.proven == 100 // LEARN_FROM
+    assert calls_at_once(limits) == 100 // LEARN_FROM + PROBES
 
 
 def test_a_limit_header_ends_the_ramp():
