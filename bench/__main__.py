@@ -439,7 +439,8 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.flush()
     if not args.scenarios and args.quick:
         print(
-            "full 60 s windows (~3 min each): python -m bench ceiling account; "
+            "full 60 s windows (ceiling ~5 min, account ~11 min): "
+            "python -m bench ceiling account; "
             "each window's limit scales with --window"
         )
     return 0 if ok else 1
