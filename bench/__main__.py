@@ -42,9 +42,12 @@ ACCOUNT_TASKS = {False: 11000, True: 1830}
 #: The most 40202 answers a run against the 2000/min account may meet: a
 #: handful with headers; without, the few calls probing past the limit.
 REFUSED_TARGET = {"headers": 5, "no headers": 10}
-SCENARIOS = ("throughput", "cpu", "ceiling", "account", "memory", "writer")
+SCENARIOS = ("throughput", "cpu", "ceiling", "account", "memory", "bombs", "writer")
 #: The ``cpu`` scenario compares with this git revision, and runs each this often.
 BEFORE, CPU_RUNS = "main", 3
+#: Peak RSS of a run of gzip bombs: 64 answers of 1 MiB (a bomb is refused past
+#: its first MiB, see body.py) beside the ~55 MB of an ordinary run.
+BOMBS_TARGET_MB = 150
 #: The tap's default ``max_concurrent_requests``.
 DEFAULT_WORKERS = 64
 
@@ -346,6 +349,22 @@ def memory(args: argparse.Namespace) -> bool:
     return ratio <= MEMORY_TARGET and not problem
 
 
+def bombs(args: argparse.Namespace) -> bool:
+    """Peak RSS of a run whose every task_get answer is a 1 GiB gzip bomb."""
+    tasks = args.tasks or 2 * DEFAULT_WORKERS
+    with Emulator(tasks, args.root, fault="gzip_bomb") as emu:
+        run = run_tap(tap_config(emu.url, **args.settings), args.root, emu)
+    rss = run.max_rss_kb / 1024
+    problem = check(run, tasks)
+    print(
+        f"bombs       {tasks} task_get answers of 1 MB gzip -> 1 GiB: peak rss "
+        f"{rss:.1f} MB | wall {run.wall:.2f} s | {figures(run)} | "
+        + verdict(rss <= BOMBS_TARGET_MB, f"<= {BOMBS_TARGET_MB} MB", problem)
+    )
+    explain(run)
+    return rss <= BOMBS_TARGET_MB and not problem
+
+
 def writer(args: argparse.Namespace) -> bool:
     """Serialize llm_responses records with the SDK's default and msgspec writers."""
     default, fast, same = compare()
@@ -430,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
         "ceiling": ceiling,
         "account": account,
         "memory": memory,
+        "bombs": bombs,
         "writer": writer,
     }
     ok = True

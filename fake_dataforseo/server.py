@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, Self
 from urllib.parse import unquote
 
 from . import payloads as p
-from .faults import Fault
+from .faults import SPOILING, Fault, gzip_bomb, spoil
 from .ledger import STATUS_ANSWERS, STATUSES, Ledger, Task
 
 READY_WINDOW = timedelta(days=3)
@@ -80,11 +80,6 @@ _FAULT_ENVELOPES: dict[Fault, tuple[int, int, str, list[Any] | None]] = {
     Fault.INVALID_PATH_40402: (200, 40402, "Invalid Path.", []),
     Fault.NO_DATA_40404: (200, 40404, MSG_NO_DATA, []),
     Fault.WRONG_SHAPE: (200, 20000, "Ok.", None),
-}
-#: id_list ``status`` of each task state: its status code, as a string.
-_ID_LIST_STATUS = {
-    "done": "20000",
-    **{state: str(answer[0]) for state, answer in STATUS_ANSWERS.items()},
 }
 
 
@@ -174,6 +169,9 @@ class Emulator:
         #: Fault.HUGE's body size, and how many of its bytes went out.
         self.huge_bytes = 100 * 1024 * 1024
         self.huge_bytes_sent = 0
+        #: Fault.GZIP_BOMB's inflated size, and how many gzip bytes of it went out.
+        self.bomb_bytes = 1 << 30
+        self.bomb_bytes_sent = 0
         #: Memory budget of the task_get answer cache (raw plus gzip bytes).
         self.cache_bytes = 64 * 1024 * 1024
         #: Tracebacks of unexpected errors while handling requests (should stay []).
@@ -311,6 +309,16 @@ class Emulator:
                 if task.status in ("queued", "handed"):
                     self._ledger.mark_done(task, max(now, task.posted_at))
 
+    @property
+    def id_list_running_status(self) -> str | None:
+        """id_list's ``status`` of tasks not done yet (None: 40602 / 40601)."""
+        return self._ledger.running_status
+
+    @id_list_running_status.setter
+    def id_list_running_status(self, status: str | None) -> None:
+        with self._lock:
+            self._ledger.running_status = status
+
     def add_calls(
         self, n: int, url: str, *, age: timedelta = timedelta(0)
     ) -> list[str]:
@@ -383,6 +391,8 @@ class Emulator:
             raise TypeError(f"expected a Fault, got {fault!r}")
         if times < 1:
             raise ValueError("times must be >= 1")
+        if fault is Fault.GZIP_BOMB:
+            gzip_bomb(self.bomb_bytes)  # made once now, not by each request
         with self._lock:
             self._faults.append([fault, times, path_contains])
 
@@ -490,9 +500,8 @@ class Emulator:
         if fault is Fault.DROP_CONNECTION:
             handler.close_connection = True
             return None
-        if fault is Fault.HUGE:
-            self.huge_bytes_sent = 0
-            _send_huge(handler, self.huge_bytes, self._count_huge)
+        if fault in (Fault.HUGE, Fault.GZIP_BOMB):
+            self._send_flood(handler, fault)
             return 200
         if fault is Fault.ECHO_HEADERS:
             reply = self._echo_headers(handler, path)
@@ -501,10 +510,14 @@ class Emulator:
             Fault.DRIP,
             Fault.LOST_ANSWER,
             Fault.MALFORMED_RATE_HEADERS,
+            *SPOILING,
         ):
             reply = self._fault_reply(fault, path)
         else:
             reply = self._dispatch(handler, method, path, body, start)
+        if fault in SPOILING:
+            task_id = unquote(path.rstrip("/").rsplit("/", 1)[-1])
+            reply = reply._replace(body=spoil(fault, reply.body, task_id), cache=None)
         if fault is Fault.LOST_ANSWER:
             handler.close_connection = True
             return None
@@ -911,23 +924,36 @@ class Emulator:
                 )
         return p.envelope(20000, "Ok.", out, elapsed=_since(start))
 
-    @staticmethod
-    def _id_list_item(task: Task, now: datetime, metadata: bool) -> dict[str, Any]:
+    def _id_list_item(
+        self, task: Task, now: datetime, metadata: bool
+    ) -> dict[str, Any]:
         fresh = now - task.posted_at <= STORAGE_WINDOW
         return {
             "id": task.id,
             "url": task.url,
             "datetime_posted": p.fmt_dt(task.posted_at),
             "datetime_done": p.fmt_dt(task.done_at) if task.done_at else None,
-            "status": _ID_LIST_STATUS[task.status],
+            "status": self._ledger.id_list_status(task),
             "cost": 0 if task.status == "failed" else p.TASK_COST,
             "metadata": p.task_data(task.se, task.params)
             if metadata and fresh and not task.call_url
             else None,
         }
 
+    def _send_flood(self, handler: _Handler, fault: Fault) -> None:
+        """Send Fault.HUGE's or Fault.GZIP_BOMB's body, counting the bytes sent."""
+        if fault is Fault.HUGE:
+            self.huge_bytes_sent = 0
+            _send_huge(handler, self.huge_bytes, self._count_huge)
+        else:
+            self.bomb_bytes_sent = 0
+            _send_bomb(handler, gzip_bomb(self.bomb_bytes), self._count_bomb)
+
     def _count_huge(self, sent: int) -> None:
         self.huge_bytes_sent += sent
+
+    def _count_bomb(self, sent: int) -> None:
+        self.bomb_bytes_sent += sent
 
     def _echo_headers(self, handler: _Handler, path: str) -> _Reply:
         limit, remaining = self._peek(_kind_of(path))
@@ -1176,6 +1202,22 @@ def _send_huge(handler: _Handler, size: int, count: Callable[[int], None]) -> No
             sent += len(part)
             count(len(part))
         handler.wfile.write(b"0\r\n\r\n")
+        handler.wfile.flush()
+    except OSError:
+        handler.close_connection = True
+
+
+def _send_bomb(handler: _Handler, bomb: bytes, count: Callable[[int], None]) -> None:
+    """Send a gzip body 64 KiB at a time, counting each piece sent."""
+    try:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Encoding", "gzip")
+        handler.send_header("Content-Length", str(len(bomb)))
+        handler.end_headers()
+        for start in range(0, len(bomb), 1 << 16):
+            handler.wfile.write(bomb[start : start + (1 << 16)])
+            count(len(bomb[start : start + (1 << 16)]))
         handler.wfile.flush()
     except OSError:
         handler.close_connection = True

@@ -81,6 +81,8 @@ class AnswerSession(requests.Session):
         """A session refusing answers past ``limit`` bytes."""
         super().__init__()
         self.limit = limit
+        # Only what body.read inflates within its bounds (not br or zstd).
+        self.headers["Accept-Encoding"] = "gzip, deflate"
         self._resolved_proxies: dict[str, str] | None = None
 
     @override

@@ -52,6 +52,8 @@ RESULTS_KEPT = timedelta(days=30)
 LEDGER_KEPT = timedelta(days=180)
 #: ``id_list`` statuses of tasks not finished yet (``status`` is a code string).
 RUNNING = frozenset(str(code) for code in envelope.NOT_READY)
+#: The lowest error code: 2xxxx (``20000`` Ok., ``20100`` Task Created.) are not.
+FIRST_ERROR = 40000
 
 
 @dataclass(frozen=True)
@@ -249,16 +251,30 @@ class Entry:
     done: datetime | None
     status: str = ""
 
+    @property
+    def refused(self) -> bool:
+        """Whether ``status`` is an error code other than 40601 / 40602 (running).
+
+        ``20000`` and ``20100`` say the call was taken, not that the task is done:
+        the ledger writes them for tasks still running too.
+        """
+        return (
+            _STATUS_CODE.fullmatch(self.status) is not None
+            and int(self.status) >= FIRST_ERROR
+            and self.status not in RUNNING
+        )
+
     def finished(self, settled: datetime) -> datetime | None:
         """When the task finished, as far as the ledger tells; None while it runs.
 
-        A task without ``datetime_done`` has finished when its status is a final
-        code (refused at posting: at its posting time), or once it is older than
-        a task may run; any other status (40601, 40602, text) means running.
+        A task without ``datetime_done`` has finished when its status is an error
+        (refused at posting: at its posting time), or once it is older than a
+        task may run (at posting plus :data:`REACH`); any other status (20000,
+        20100, 40601, 40602, text) means running.
         """
         if self.done is not None:
             return self.done
-        if _STATUS_CODE.fullmatch(self.status) and self.status not in RUNNING:
+        if self.refused:
             return self.posted
         if self.posted < settled - REACH:
             return self.posted + REACH

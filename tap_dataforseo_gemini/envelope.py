@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import codecs
 import json
+import re
 import typing as t
+from array import array
 from http import HTTPStatus
+from itertools import accumulate
 from types import UnionType
 
 from tap_dataforseo_gemini.errors import (
@@ -17,6 +22,7 @@ from tap_dataforseo_gemini.errors import (
     RateLimitedError,
     TooManyInFlightError,
     TransientAPIError,
+    UnreadableAnswerError,
 )
 from tap_dataforseo_gemini.rate_limit import retry_after
 from tap_dataforseo_gemini.shape import Where
@@ -122,16 +128,110 @@ def read(response: requests.Response, endpoint: str) -> dict[str, t.Any]:
 
 
 def _parse(response: requests.Response, endpoint: str) -> dict[str, t.Any]:
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedAnswerError(
-            f"malformed API answer from {endpoint}: the body is not JSON ({exc})"
-        ) from None
+    body = parse(response.content, endpoint)
     problem = _envelope_problem(body, endpoint)
     if problem:
         raise MalformedAnswerError(f"malformed API answer from {endpoint}: {problem}")
     return body
+
+
+#: Deepest nesting of arrays and objects read in an answer; a task_get answer
+#: nests about 11 levels.
+MAX_DEPTH = 100
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = bytes(set(range(256)) - set(b"[]{}"))
+#: A bracket as a step of depth: +1 for ``[`` and ``{``, -1 (255) for ``]`` and ``}``.
+_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+#: Brackets summed at a time: a deep answer is found in its first slice.
+_SLICE = 1 << 16
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def parse(content: bytes, endpoint: str) -> t.Any:
+    r"""Parse an answer's body as JSON, nested at most ``MAX_DEPTH`` levels.
+
+    Raises:
+        MalformedAnswerError: the body is not JSON, or cut short (worth a retry).
+        UnreadableAnswerError: the body is JSON no retry makes readable: nested
+            too deep, not UTF-8, or holding a lone surrogate (``\ud83d``, half an
+            emoji) that no UTF-8 writer can write.
+    """
+    content = content.removeprefix(codecs.BOM_UTF8)
+    problem = f"malformed API answer from {endpoint}"
+    if too_deep(content):
+        raise UnreadableAnswerError(
+            f"{problem}: the body nests deeper than {MAX_DEPTH} levels",
+            _base64(content),
+        )
+    try:
+        text = content.decode()
+        body = json.loads(text)
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":  # cut short: worth a retry
+            raise MalformedAnswerError(
+                f"{problem}: the body is not JSON ({exc})"
+            ) from None
+        raise UnreadableAnswerError(
+            f"{problem}: the body is not UTF-8 (byte "
+            f"0x{content[exc.start]:02x} at offset {exc.start})",
+            _base64(content),
+        ) from None
+    except ValueError as exc:
+        raise MalformedAnswerError(f"{problem}: the body is not JSON ({exc})") from None
+    if _SURROGATE_ESCAPE.search(text) and (where := _lone_surrogate(body)):
+        raise UnreadableAnswerError(
+            f"{problem}: {where} (half of a UTF-16 pair, such as half an emoji), "
+            "which UTF-8 cannot hold",
+            json.dumps(body),
+        )
+    return body
+
+
+def too_deep(content: bytes) -> bool:
+    """Tell whether arrays and objects nest past ``MAX_DEPTH`` in a JSON text.
+
+    Strings aside, each bracket is a step up or down; the steps are summed a
+    slice at a time, stopping at the first slice that climbs too high.
+    """
+    steps = _STRING.sub(b"", content).translate(_STEP, _NOT_BRACKET)
+    level = 0
+    for start in range(0, len(steps), _SLICE):
+        part = steps[start : start + _SLICE]
+        if max(accumulate(array("b", part), initial=level)) > MAX_DEPTH:
+            return True
+        level += part.count(1) - part.count(255)
+    return False
+
+
+def _base64(content: bytes) -> str:
+    """A body kept whole as JSON text any writer can write."""
+    return json.dumps({"body_base64": base64.b64encode(content).decode()})
+
+
+def _lone_surrogate(value: object) -> str | None:
+    r"""Where a string (or key) has a lone surrogate, and which: ``a.b has \ud83d``."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if surrogate := _surrogate(key):
+                    return f"a key in {path or 'the body'} has {surrogate}"
+                stack.append((f"{path}.{key}" if path else key, item))
+        elif isinstance(value, str) and (surrogate := _surrogate(value)):
+            return f"{path or 'the body'} has {surrogate}"
+    return None
+
+
+def _surrogate(text: str) -> str | None:
+    r"""The first lone surrogate of a string, escaped (``\ud83d``), or None."""
+    try:
+        text.encode()
+    except UnicodeEncodeError as exc:
+        return f"\\u{ord(text[exc.start]):04x}"
+    return None
 
 
 def _envelope_problem(body: object, endpoint: str) -> str | None:
@@ -248,8 +348,8 @@ def check(response: requests.Response, endpoint: str) -> None:
 def _status_of(response: requests.Response) -> int | None:
     """The envelope's status of an error answer, if its body has one."""
     try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+        body = parse(response.content, "")
+    except (MalformedAnswerError, UnreadableAnswerError):
         return None
     status = body.get("status_code") if isinstance(body, dict) else None
     return status if type(status) is int else None

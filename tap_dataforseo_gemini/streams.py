@@ -19,9 +19,9 @@ from tap_dataforseo_gemini import delivery, envelope, ledger, records, shape
 from tap_dataforseo_gemini.client import DataForSEOStream
 from tap_dataforseo_gemini.concurrency import ordered_map
 from tap_dataforseo_gemini.errors import (
-    AnswerTooLargeError,
     APIError,
     MalformedAnswerError,
+    UnreadableAnswerError,
 )
 from tap_dataforseo_gemini.progress import Progress, every, waiting
 
@@ -38,6 +38,9 @@ QUIET_METRICS.setLevel(logging.WARNING)
 QUIET_METRICS.propagate = False
 #: A STATE message is written after this many ``llm_responses`` records.
 CHECKPOINT_EVERY = 100
+#: DataForSEO's sandbox: its task_get answers this dummy task whatever id is asked.
+SANDBOX_HOSTS = frozenset({"sandbox.dataforseo.com"})
+SANDBOX_TASK_ID = "00000000-0000-0000-0000-000000000000"
 
 
 def posted(record: dict[str, t.Any]) -> datetime:
@@ -255,9 +258,10 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         """Collect one task: its answer's task; the task list if not one readable task.
 
         A task-level error is asked again a few times, quickly; the last answer
-        stands (request-level trouble is retried by ``send``). An answer past
-        ``max_answer_bytes`` is returned as its error: the task's problem, not the
-        run's.
+        stands (request-level trouble is retried by ``send``). An answer no retry
+        makes readable (past ``max_answer_bytes``, a compression bomb, not UTF-8,
+        too deep, a lone surrogate) is returned as its error: the task's problem,
+        not the run's.
         """
         request = self.get_http_request(
             page=PageContext(stream_context={"id": task_id}, next_page_token=None)
@@ -265,7 +269,7 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         for wait in (*envelope.TASK_RETRY_WAITS, None):
             try:
                 tasks = self.send(request, {"id": task_id})["tasks"]
-            except AnswerTooLargeError as exc:
+            except UnreadableAnswerError as exc:
                 return exc
             if len(tasks) != 1 or envelope.task_problem(tasks[0]):
                 return tasks
@@ -327,10 +331,10 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
 
     def _record(self, task_id: str, answer: object) -> dict[str, t.Any]:
         """The record of one ``task_get`` answer, keyed by the id asked for."""
-        if isinstance(answer, AnswerTooLargeError):
+        if isinstance(answer, UnreadableAnswerError):
             record = self._failure(task_id, None, str(answer), None)
-            # Nothing of the answer was kept: raw_answer stays null.
-            return {**record, "raw_answer": None}
+            # Kept as safe JSON text (escaped, base64), or not at all (too large).
+            return {**record, "raw_answer": answer.raw_answer}
         if not isinstance(answer, dict):
             tasks = t.cast("list[object]", answer)
             if len(tasks) != 1:
@@ -344,6 +348,10 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
                 tasks[0],
             )
         if answer["id"] != task_id:
+            if not self._is_sandbox_dummy(answer["id"]):
+                # Its status is another task's: the record's stays null.
+                problem = f"task_get answered task {answer['id']!r}, not {task_id!r}"
+                return self._failure(task_id, None, problem, answer)
             self._tell_id_mismatch(task_id, answer["id"])
             answer = {**answer, "id": task_id}
         status = answer["status_code"]
@@ -370,8 +378,13 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         self.logger.warning("Task %s: %s: kept as a failure record", task_id, problem)
         return records.failure(task_id, self.llm, status, problem, answer)
 
+    def _is_sandbox_dummy(self, answered: str) -> bool:
+        """Tell whether an answer for another id is the sandbox's dummy task."""
+        host = (urlsplit(self.url_base).hostname or "").lower()
+        return host in SANDBOX_HOSTS and answered == SANDBOX_TASK_ID
+
     def _tell_id_mismatch(self, asked: str, answered: str) -> None:
-        """Log once a run that task_get answers other ids than asked (the sandbox)."""
+        """Log once a run that the sandbox answers its dummy task for other ids."""
         if not self._told_id_mismatch:
             self._told_id_mismatch = True
             self.logger.warning(

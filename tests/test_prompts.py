@@ -6,13 +6,14 @@ import base64
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import time
 import typing as t
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ import yaml
 
 from fake_dataforseo import Fault
 from tap_dataforseo_gemini.prompts import cli, prompt_set
+from tap_dataforseo_gemini.prompts.journal import SETTLE_FLOOR
 from tests.harness import LOGIN, PASSWORD, config_for, write_json
 
 if t.TYPE_CHECKING:
@@ -67,6 +69,13 @@ def post(
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def age_intents(journal: Path) -> None:
+    """Date every intent of the journal past the settle floor, as time passing would."""
+    past = datetime.now(UTC) - SETTLE_FLOOR - timedelta(minutes=1)
+    text = re.sub(r'"at": "[^"]+"', f'"at": "{past.isoformat()}"', journal.read_text())
+    journal.write_text(text)
 
 
 def task_posts(emulator: Emulator) -> int:
@@ -212,10 +221,18 @@ def test_a_rate_limited_task_post_is_retried_and_posted_once(
     assert len(emulator.task_ids()) == 2
 
 
+@pytest.mark.parametrize(
+    "fault",
+    # Unreadable answers of tasks the API did create (issue 23) too.
+    [Fault.LOST_ANSWER, Fault.INVALID_UTF8, Fault.DEEP_NESTING],
+)
 def test_a_lost_answer_is_looked_up_in_id_list_and_posting_goes_on(
-    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    emulator: Emulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fault: Fault,
 ) -> None:
-    emulator.inject(Fault.LOST_ANSWER, path_contains="/task_post")
+    emulator.inject(fault, path_contains="/task_post")
     prompts = prompts_file(
         tmp_path, budget_usd=5, prompts=[f"Question {n}?" for n in range(150)]
     )
@@ -282,8 +299,9 @@ def test_an_answer_that_proves_nothing_is_not_retried(
     prompts = prompts_file(tmp_path)
 
     code, out, _ = post(emulator, prompts, capsys)
-    soon = post(emulator, prompts, capsys)
-    settled = post(emulator, prompts, capsys, "--settle-seconds", "0")
+    soon = post(emulator, prompts, capsys, "--settle-seconds", "0")
+    age_intents(tmp_path / ".dataforseo-prompts/brand.jsonl")
+    settled = post(emulator, prompts, capsys)
 
     assert code == 1
     assert "2 unknown" in out
@@ -508,6 +526,7 @@ def test_a_run_killed_while_posting_then_rerun_posts_each_task_exactly_once(
     _kill_at_random(_run(config, prompts), emulator, rng)
     while emulator.in_flight:  # what the killed run sent is carried out
         time.sleep(0.01)
+    age_intents(tmp_path / ".dataforseo-prompts/brand.jsonl")
     for _ in range(3):
         if _run(config, prompts).wait(timeout=120) == 0:
             break

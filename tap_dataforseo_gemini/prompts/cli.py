@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import sys
+import traceback
 import typing as t
 from pathlib import Path
 
@@ -13,12 +15,15 @@ import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from tap_dataforseo_gemini import redact
+from tap_dataforseo_gemini.delivery import LEDGER_KEPT
 from tap_dataforseo_gemini.errors import InvalidConfigError
 from tap_dataforseo_gemini.prompts import post, prompt_set
 from tap_dataforseo_gemini.prompts.client import TaskPostStream
 from tap_dataforseo_gemini.prompts.journal import (
+    SETTLE_FLOOR,
     CorruptJournalError,
     JournalLockedError,
+    UnusableJournalError,
 )
 from tap_dataforseo_gemini.tap import TapDataForSEOGemini
 
@@ -29,6 +34,7 @@ ONE_LINE_ERRORS = (
     InvalidConfigError,
     JournalLockedError,
     CorruptJournalError,
+    UnusableJournalError,
     post.PostingStoppedError,
     FatalAPIError,
     RetriableAPIError,
@@ -59,20 +65,46 @@ def parser() -> argparse.ArgumentParser:
     posting.add_argument(
         "--dry-run", action="store_true", help="print the plan and its price only"
     )
+    floor = int(SETTLE_FLOOR.total_seconds())
     posting.add_argument(
         "--settle-seconds",
-        type=float,
-        default=300.0,
+        type=_settle_seconds,
+        default=float(floor),
         help="how long id_list must miss an unconfirmed task before it is posted "
-        "again (default 300)",
+        f"again (default and least {floor}: DataForSEO documents no delay for "
+        "id_list to list a new task, and a killed run's task_post may still be "
+        f"carried out; a smaller value counts as {floor})",
     )
     return main_parser
+
+
+def _settle_seconds(text: str) -> float:
+    """A number of seconds, finite and not negative."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= LEDGER_KEPT.total_seconds():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds from 0 to "
+            f"{int(LEDGER_KEPT.total_seconds())} (id_list's six months)"
+        )
+    return seconds
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command; known failures end with one line and exit code 1."""
     args = parser().parse_args(argv)
     _log_to_stderr()
+    if args.settle_seconds < SETTLE_FLOOR.total_seconds():
+        post.LOGGER.warning(
+            "--settle-seconds %g is below the floor of %d: a task sent less than "
+            "%d seconds ago may not be in id_list yet, so it is never posted again "
+            "before then",
+            args.settle_seconds,
+            SETTLE_FLOOR.total_seconds(),
+            SETTLE_FLOOR.total_seconds(),
+        )
     try:
         summary = _post(args)
     except prompt_set.InvalidPromptsError as exc:
@@ -80,13 +112,16 @@ def main(argv: list[str] | None = None) -> None:
             _say(problem)
         sys.exit(1)
     except post.PostingStoppedError as exc:
-        print(f"{NAME}: {exc.summary.line()}", flush=True)  # noqa: T201
+        _print(exc.summary.line())
         _fail(f"stopped posting: {exc}")
     except ONE_LINE_ERRORS as exc:
         _fail(str(exc))
     except requests.exceptions.RequestException as exc:
         _fail(f"cannot reach the DataForSEO API ({type(exc).__name__})")
-    print(f"{NAME}: {summary.line(dry_run=args.dry_run)}", flush=True)  # noqa: T201
+    except Exception:  # a bug: its traceback, masked like every other line
+        sys.stderr.write(redact.current(traceback.format_exc()))
+        sys.exit(1)
+    _print(summary.line(dry_run=args.dry_run))
 
 
 def _post(args: argparse.Namespace) -> post.Summary:
@@ -126,6 +161,11 @@ def _log_to_stderr() -> None:
     logger.handlers = [handler]
     logger.setLevel(logging.INFO)
     logger.propagate = False
+
+
+def _print(line: str) -> None:
+    """The summary line on stdout, masked."""
+    print(f"{NAME}: {redact.current(line)}", flush=True)  # noqa: T201
 
 
 def _say(message: str) -> None:

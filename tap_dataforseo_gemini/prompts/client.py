@@ -25,6 +25,7 @@ from tap_dataforseo_gemini.errors import (
     APIError,
     MalformedAnswerError,
     PaymentRequiredError,
+    UnreadableAnswerError,
 )
 from tap_dataforseo_gemini.ledger import pages
 
@@ -118,7 +119,7 @@ class TaskPostStream(DataForSEOStream):
             envelope.check(response, endpoint)
         try:
             status = envelope.read(response, endpoint)["status_code"]
-        except MalformedAnswerError as exc:
+        except (MalformedAnswerError, UnreadableAnswerError) as exc:
             raise UnknownOutcomeError(f"{exc}: the tasks may exist") from None
         if status == envelope.OK:
             return

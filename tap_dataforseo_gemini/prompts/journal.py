@@ -11,9 +11,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import stat
 import typing as t
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from tap_dataforseo_gemini import redact
+from tap_dataforseo_gemini.delivery import SETTLE
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -25,6 +29,20 @@ UNKNOWN = "unknown"
 POSTED = "posted"
 #: The API refused it, or ``id_list`` shows it was never created: it may be posted.
 NOT_POSTED = "not_posted"
+#: The least time ``id_list`` must miss an intent's task before it counts as never
+#: created. DataForSEO documents no delay for ``id_list`` to list a new task (only
+#: that ``tasks_ready`` follows "with a small delay" and that one call may run for
+#: up to 120 s), and a ``task_post`` of a killed run may still be carried out: so
+#: the tap's own trust in ``id_list``, five minutes (``delivery.SETTLE``).
+SETTLE_FLOOR = SETTLE
+
+
+def absent_before(settle_seconds: float, now: datetime) -> datetime:
+    """Intents before this, their tasks not in ``id_list``, were never created.
+
+    ``settle_seconds`` ago, and never less than :data:`SETTLE_FLOOR` ago.
+    """
+    return now - max(timedelta(seconds=settle_seconds), SETTLE_FLOOR)
 
 
 class JournalLockedError(RuntimeError):
@@ -33,6 +51,10 @@ class JournalLockedError(RuntimeError):
 
 class CorruptJournalError(ValueError):
     """A journal line is not one this program wrote."""
+
+
+class UnusableJournalError(OSError):
+    """The journal's path is not a file this program can keep a journal in."""
 
 
 @dataclass
@@ -51,12 +73,12 @@ class Journal:
         """Open (creating it and its folder if need be) and lock the journal.
 
         Raises:
+            UnusableJournalError: the path is a folder, a device, unwritable...
             JournalLockedError: another run has it open.
             CorruptJournalError: a line other than a torn last one is unreadable.
         """
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = path.open("a+", encoding="utf-8")
+        self._file = _open(path)
         try:
             fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -72,7 +94,11 @@ class Journal:
 
     def _read(self) -> dict[str, Entry]:
         self._file.seek(0)
-        *lines, last = self._file.read().split("\n")
+        try:
+            text = self._file.read()
+        except UnicodeDecodeError:
+            raise CorruptJournalError(f"{self.path} is not UTF-8 text") from None
+        *lines, last = text.split("\n")
         entries: dict[str, Entry] = {}
         for number, line in enumerate(lines, start=1):
             try:
@@ -118,8 +144,21 @@ class Journal:
         self._write([{"event": NOT_POSTED, "tag": tag, "reason": reason}])
 
     def _write(self, events: list[dict[str, t.Any]]) -> None:
+        """Append events durably; the API's words in them (reason, id) are masked.
+
+        The tag is this program's own and the key of never twice: it is kept.
+        """
         if not events:
             return
+        events = [
+            {
+                key: redact.current(value)
+                if key in _FROM_THE_API and isinstance(value, str)
+                else value
+                for key, value in event.items()
+            }
+            for event in events
+        ]
         text = "".join(json.dumps(event, sort_keys=True) + "\n" for event in events)
         self._file.seek(0, os.SEEK_END)
         self._file.write(text)
@@ -144,6 +183,31 @@ class Journal:
     ) -> None:
         """Close the journal."""
         self.close()
+
+
+#: Event fields whose text comes from the API's answers (a server may echo a secret).
+_FROM_THE_API = frozenset({"id", "reason"})
+
+
+def _open(path: Path) -> t.TextIO:
+    """Open (creating it and its folder) a regular file for the journal.
+
+    Anything else (a folder, ``/dev/null``, a FIFO) would lose what is written,
+    and a journal that forgets posts twice.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        journal = path.open("a+", encoding="utf-8")
+    except OSError as exc:
+        raise UnusableJournalError(
+            f"cannot use {path} as the journal ({exc.strerror or exc})"
+        ) from None
+    if not stat.S_ISREG(os.fstat(journal.fileno()).st_mode):
+        journal.close()
+        raise UnusableJournalError(
+            f"cannot use {path} as the journal: it is not a regular file"
+        )
+    return journal
 
 
 def _apply(entries: dict[str, Entry], event: dict[str, t.Any]) -> None:

@@ -186,7 +186,7 @@ def reconcile(
         return
     settled_before = None
     if settle is not None:
-        settled_before = datetime.now(UTC) - timedelta(seconds=settle)
+        settled_before = jn.absent_before(settle, datetime.now(UTC))
     for tag in unknown:
         item = listed.get(tag)
         if item is not None:
