@@ -293,7 +293,7 @@ class RateLimits:
         account.probe()
         self.endpoints = endpoints
         self.logger = logger or logging.getLogger(__name__)
-        self._warned = False
+        self._warned = self._told_ramp = False
         self._warning = threading.Lock()
 
     def limiter(self, endpoint: str) -> RateLimiter:
@@ -334,6 +334,22 @@ class RateLimits:
             )
         if remaining is not None:
             limiter.observe(remaining)
+        if limit is None and remaining is None and limiter is self.account:
+            self._tell_ramp()
+
+    def _tell_ramp(self) -> None:
+        """Say once a run that the account's limit is found by ramping up."""
+        with self._warning:
+            if self._told_ramp or self.account.proven == float("inf"):
+                return
+            self._told_ramp = True
+        self.logger.info(
+            "DataForSEO sent no %s header: the account's window ramps up from %d "
+            "calls, at most %d more at once, until a 40202 shows the limit",
+            LIMIT_HEADER,
+            self.account.proven,
+            PROBES,
+        )
 
     def _warn_malformed(self, value: str) -> None:
         with self._warning:

@@ -121,3 +121,4 @@ def test_a_headerless_account_is_reached_with_a_few_40202_not_a_burst(
     assert [r.status_code for r in emulator.requests].count(40202) <= PROBES
     (learnt,) = re.findall(r"pacing to (\d+) calls a window", run.stderr)
     assert 54 <= int(learnt) <= 60
+    assert run.stderr.count("the account's window ramps up from 30 calls") == 1
