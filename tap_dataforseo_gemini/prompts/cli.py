@@ -66,6 +66,13 @@ def parser() -> argparse.ArgumentParser:
         help="how long id_list must miss an unconfirmed task before it is posted "
         "again (default 300)",
     )
+    posting.add_argument(
+        "--probe-seconds",
+        type=float,
+        default=post.PROBE_WAIT,
+        help="how long to wait for a model's first task of the period to settle "
+        "before its others are posted (default %(default).0f)",
+    )
     return main_parser
 
 
@@ -97,7 +104,11 @@ def _post(args: argparse.Namespace) -> post.Summary:
         problems = post.model_problems(prompts, client)
         if problems:
             raise prompt_set.InvalidPromptsError(args.prompts, problems)
-    return post.run(prompts, client, settle=args.settle_seconds)
+    if problems := prompts.price_problems():
+        raise prompt_set.InvalidPromptsError(args.prompts, problems)
+    return post.run(
+        prompts, client, settle=args.settle_seconds, probe_wait=args.probe_seconds
+    )
 
 
 def _client(config: Path | None) -> TaskPostStream:

@@ -12,7 +12,7 @@ import fcntl
 import json
 import os
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 if t.TYPE_CHECKING:
@@ -25,6 +25,8 @@ UNKNOWN = "unknown"
 POSTED = "posted"
 #: The API refused it, or ``id_list`` shows it was never created: it may be posted.
 NOT_POSTED = "not_posted"
+#: ``id_list`` shows a posted task finished and what it was charged in the end.
+SETTLED = "settled"
 
 
 class JournalLockedError(RuntimeError):
@@ -42,6 +44,10 @@ class Entry:
     outcome: str
     intended_at: datetime
     id: str | None = None
+    #: What ``task_post`` charged the task, USD (None: unknown).
+    cost: float | None = None
+    #: What it was charged in the end, once ``id_list`` shows it finished, USD.
+    settled: float | None = None
 
 
 class Journal:
@@ -113,6 +119,10 @@ class Journal:
         """Record that the API created a task."""
         self._write([{"event": POSTED, "tag": tag, "id": task_id, "cost": cost}])
 
+    def settled(self, tag: str, cost: float) -> None:
+        """Record what a posted task was charged once it finished."""
+        self._write([{"event": SETTLED, "tag": tag, "cost": cost}])
+
     def not_posted(self, tag: str, reason: str) -> None:
         """Record that a task was certainly not created."""
         self._write([{"event": NOT_POSTED, "tag": tag, "reason": reason}])
@@ -154,11 +164,22 @@ def _apply(entries: dict[str, Entry], event: dict[str, t.Any]) -> None:
     if kind == "intent":
         entries[tag] = Entry(UNKNOWN, datetime.fromisoformat(event["at"]))
     elif kind == POSTED:
-        entries[tag] = Entry(POSTED, _known(entries, tag), event["id"])
+        cost = event.get("cost")
+        entries[tag] = Entry(POSTED, _known(entries, tag), event["id"], _usd(cost))
+    elif kind == SETTLED:
+        entries[tag] = replace(entries[tag], settled=_usd(event["cost"]))
     elif kind == NOT_POSTED:
         entries[tag] = Entry(NOT_POSTED, _known(entries, tag))
     else:
         raise KeyError(kind)
+
+
+def _usd(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if value is None:
+        return None
+    raise TypeError(value)
 
 
 def _known(entries: dict[str, Entry], tag: str) -> datetime:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import typing as t
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 if t.TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tap_dataforseo_gemini.prompts.prompt_set import PromptSet
 
 #: Tags start with this, so ``id_list`` entries of other tasks are told apart.
@@ -21,19 +23,19 @@ class Task:
     llm: str
     body: dict[str, t.Any]
 
+    @property
+    def model(self) -> str:
+        """The model asked for."""
+        return str(self.body["model_name"])
+
 
 @dataclass(frozen=True)
 class Budget:
-    """The tasks a run may post, the ones left out, and their worst-case price."""
+    """The tasks a run may post, the ones left out, and what the chosen cost at most."""
 
     chosen: list[Task]
     left_out: list[Task]
-    price: float
-
-    @property
-    def worst_case_usd(self) -> float:
-        """What the chosen tasks cost at most."""
-        return round(len(self.chosen) * self.price, 6)
+    worst_case_usd: float
 
 
 def period_key(period: str, now: datetime) -> str:
@@ -45,6 +47,23 @@ def period_key(period: str, now: datetime) -> str:
         year, week, _ = now.isocalendar()
         return f"{year}-W{week:02d}"
     return now.strftime("%Y-%m-%d")
+
+
+def period_start(period: str, now: datetime) -> datetime:
+    """When the UTC period ``now`` falls in began."""
+    now = now.astimezone(UTC)
+    if period == "hour":
+        return now.replace(minute=0, second=0, microsecond=0)
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    return day
+
+
+def period_of(task_tag: str) -> str | None:
+    """The period key a tag names, or None if it is not a tag of ours."""
+    parts = task_tag.split("/")
+    return parts[5] if len(parts) == 7 and parts[0] == TAG_PREFIX else None
 
 
 def tag(*parts: str | int) -> str:
@@ -80,7 +99,12 @@ def tasks(prompt_set: PromptSet, now: datetime) -> list[Task]:
     return planned
 
 
-def fit(planned: list[Task], budget_usd: float, price: float) -> Budget:
-    """Take tasks in order while their worst-case total stays within the budget."""
-    room = int((budget_usd + 1e-9) // price) if price > 0 else len(planned)
-    return Budget(planned[:room], planned[room:], price)
+def fit(planned: list[Task], room: float, estimate: Callable[[Task], float]) -> Budget:
+    """Take tasks in order while their worst-case total stays within ``room``."""
+    total = 0.0
+    for index, task in enumerate(planned):
+        cost = estimate(task)
+        if total + cost > room + 1e-9:
+            return Budget(planned[:index], planned[index:], round(total, 6))
+        total += cost
+    return Budget(planned, [], round(total, 6))

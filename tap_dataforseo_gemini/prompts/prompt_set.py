@@ -11,12 +11,14 @@ from pathlib import Path
 
 from ruamel.yaml import YAML, YAMLError
 
+from tap_dataforseo_gemini.prompts import prices
+
 #: The LLMs with a ``task_post`` endpoint, in the API's words.
 LLMS = ("gemini", "chat_gpt", "claude")
 #: ``task_post`` refuses a longer ``user_prompt`` or ``system_message`` [D-TP].
 MAX_TEXT = 500
-#: The documented worst case a task costs at posting: $0.0002 + the $0.01 advance.
-WORST_CASE_USD = 0.0102
+#: The most ``budget_usd`` (and ``max_cost_per_task_usd``) may say, USD.
+MAX_USD = 1_000_000
 PERIODS = ("hour", "day", "week")
 #: Prompt keys and set names go into task tags: short, and no separator in them.
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -35,6 +37,7 @@ FIELDS = frozenset(
         "repeats",
         "period",
         "journal",
+        "prices",
     }
 )
 
@@ -61,8 +64,10 @@ class PromptSet:
     """A checked prompts file."""
 
     name: str
+    #: The most one period may spend, whatever the number of runs.
     budget_usd: float
-    max_cost_per_task_usd: float
+    #: A task whose worst case is above this is refused (None: no such cap).
+    max_cost_per_task_usd: float | None
     prompts: tuple[Prompt, ...]
     llms: dict[str, tuple[str, ...]]
     period: str
@@ -70,6 +75,36 @@ class PromptSet:
     journal: Path
     #: Optional task_post fields sent with every task (web_search, ...).
     options: dict[str, t.Any]
+    #: Prices the file gives, per LLM and model, over the shipped table's.
+    prices: dict[str, dict[str, prices.Price]]
+
+    def price(self, llm: str, model: str) -> prices.Price | None:
+        """A model's price: the file's, else the shipped table's; None if unknown."""
+        return prices.price_of(llm, model, self.prices)
+
+    def price_problems(self) -> list[str]:
+        """Models without a price, and tasks dearer than max_cost_per_task_usd."""
+        problems = []
+        for llm, models in self.llms.items():
+            for model in models:
+                price = self.price(llm, model)
+                if price is None:
+                    problems.append(
+                        f"prices: no price for {llm} model '{model}' in the table of "
+                        f"{prices.DATED}: give it under prices.{llm}.{model} "
+                        f"({', '.join(prices.FIELDS)})"
+                    )
+                    continue
+                worst = prices.worst_case(
+                    llm, {"model_name": model, **self.options}, price
+                )
+                cap = self.max_cost_per_task_usd
+                if cap is not None and worst > cap + 1e-9:
+                    problems.append(
+                        f"max_cost_per_task_usd: a {llm} {model} task may cost "
+                        f"${worst:.4f} (worst case), above the ${cap:.4f} allowed"
+                    )
+        return problems
 
 
 def load(path: Path) -> PromptSet:
@@ -114,29 +149,66 @@ class _Checker:
         return PromptSet(
             name=str(name),
             budget_usd=self.money("budget_usd", required=True),
-            max_cost_per_task_usd=self.money(
-                "max_cost_per_task_usd", default=WORST_CASE_USD
-            ),
+            max_cost_per_task_usd=self.money("max_cost_per_task_usd"),
             prompts=self.prompts(),
             llms=self.llms(),
             period=self.choice("period", PERIODS, "day"),
             repeats=self.integer("repeats", 1, 1, 100),
             journal=path.parent / journal,
             options=self.options(),
+            prices=self.prices(),
         )
 
-    def money(self, key: str, *, required: bool = False, default: float = 0) -> float:
+    @t.overload
+    def money(self, key: str, *, required: t.Literal[True]) -> float: ...
+    @t.overload
+    def money(self, key: str) -> float | None: ...
+    def money(self, key: str, *, required: bool = False) -> float | None:
         value = self.raw.get(key)
         if value is None:
             if required:
                 self.problems.append(
-                    f"{key} is missing: set the most one run may spend"
+                    f"{key} is missing: set the most one period may spend"
                 )
-            return default
-        if not _is_number(value) or value <= 0:
-            self.problems.append(f"{key} must be a positive number of US dollars")
-            return default
+                return 0.0
+            return None
+        if not _is_number(value) or not 0 < value <= MAX_USD:
+            self.problems.append(
+                f"{key} must be a positive number of US dollars, at most {MAX_USD:,}"
+            )
+            return 0.0 if required else None
         return float(value)
+
+    def prices(self) -> dict[str, dict[str, prices.Price]]:
+        """The file's ``prices``: llm -> model -> the three prices."""
+        value = self.raw.get("prices", {})
+        found: dict[str, dict[str, prices.Price]] = {}
+        if not isinstance(value, dict):
+            self.problems.append("prices must map an llm to its models' prices")
+            return found
+        for llm, models in value.items():
+            if llm not in LLMS or not isinstance(models, dict):
+                self.problems.append(
+                    f"prices: expected one of {', '.join(LLMS)} mapping model names "
+                    "to prices"
+                )
+                continue
+            for model, given in models.items():
+                price = self.price(llm, model, given)
+                if price is not None:
+                    found.setdefault(llm, {})[str(model)] = price
+        return found
+
+    def price(self, llm: str, model: object, given: object) -> prices.Price | None:
+        where = f"prices.{llm}.{model}"
+        if not isinstance(given, dict) or set(given) != set(prices.FIELDS):
+            self.problems.append(f"{where}: give exactly {', '.join(prices.FIELDS)}")
+            return None
+        values = [given[name] for name in prices.FIELDS]
+        if not all(_is_number(v) and 0 <= v <= MAX_USD for v in values):
+            self.problems.append(f"{where}: prices must be numbers of US dollars >= 0")
+            return None
+        return prices.Price(*(float(v) for v in values))
 
     def integer(self, key: str, default: int, low: int, high: int) -> int:
         value = self.raw.get(key, default)
