@@ -13,7 +13,7 @@ import pytest
 from fake_dataforseo import Fault
 from fake_dataforseo import payloads as p
 from tap_dataforseo_gemini.prompts import prices
-from tests.harness import LOGIN, PASSWORD
+from tests.harness import LOGIN, PASSWORD, config_for, run_tap
 from tests.test_prompts import FLASH, post, prompts_file, task_posts
 
 if t.TYPE_CHECKING:
@@ -317,3 +317,32 @@ def test_a_budget_of_1e308_dollars_is_refused_with_one_line(
         f"dataforseo-prompts: error: {prompts}: budget_usd must be a positive "
         "number of US dollars, at most 1,000,000"
     ]
+
+
+# ------------------------------------------------------- charges in the warehouse
+def test_llm_responses_cost_is_the_settled_charge_of_tasks_planned_from_id_list(
+    emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    post(
+        emulator, prompts_file(tmp_path, prompts=questions(6), web_search=True), capsys
+    )
+
+    run = run_tap(config_for(emulator.url, collection_mode="same_run"))
+
+    costs = {r["id"]: r["cost"] for r in run.records("llm_responses")}
+    assert costs == {tid: emulator.task_cost(tid) for tid in emulator.task_ids()}
+    assert all(cost > p.POST_COST for cost in costs.values())
+
+
+def test_llm_responses_cost_is_null_when_no_id_list_entry_planned_the_task(
+    emulator: Emulator,
+) -> None:
+    ids = emulator.add_tasks(3)
+    config = config_for(emulator.url, collection_mode="next_run")
+
+    first = run_tap(config)
+    second = run_tap(config, state=first.last_state)
+
+    records = second.records("llm_responses")
+    assert {r["id"] for r in records} == set(ids)
+    assert {r["cost"] for r in records} == {None}

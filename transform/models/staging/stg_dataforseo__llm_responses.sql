@@ -17,6 +17,8 @@ renamed as (
         user_prompt,
         request_model_name,
         model_name,
+        money_spent,
+        cost,
         -- Both loaders store the answer's time as a UTC timestamp.
         cast(datetime as timestamp) as answered_at,
         cast(datetime as date) as answered_on,
