@@ -372,6 +372,11 @@ class Emulator:
         with self._lock:
             return [task.tag for task in self._ledger.in_posting_order(se)]
 
+    def task_params(self, se: str = "gemini") -> list[dict[str, Any]]:
+        """The posted fields of all tasks of one se, in posting order."""
+        with self._lock:
+            return [dict(task.params) for task in self._ledger.in_posting_order(se)]
+
     def collected_ids(self) -> set[str]:
         """Ids collected by any client (HTTP task_get or collect_by_other_client)."""
         with self._lock:

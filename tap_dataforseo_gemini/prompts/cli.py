@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import typing as t
 from pathlib import Path
@@ -23,6 +24,8 @@ from tap_dataforseo_gemini.prompts.journal import (
 from tap_dataforseo_gemini.tap import TapDataForSEOGemini
 
 NAME = "dataforseo-prompts"
+#: The tap's settings in the environment start so.
+ENV_PREFIX = "TAP_DATAFORSEO_GEMINI_"
 #: Errors that end a run with one line and exit code 1.
 ONE_LINE_ERRORS = (
     prompt_set.InvalidPromptsError,
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
 def _post(args: argparse.Namespace) -> post.Summary:
     prompts = prompt_set.load(args.prompts)
     client = None
-    if not args.dry_run:
+    if not args.dry_run or _has_credentials(args.config):
         client = _client(args.config)
         problems = post.model_problems(prompts, client)
         if problems:
@@ -107,8 +110,16 @@ def _post(args: argparse.Namespace) -> post.Summary:
     if problems := prompts.price_problems():
         raise prompt_set.InvalidPromptsError(args.prompts, problems)
     return post.run(
-        prompts, client, settle=args.settle_seconds, probe_wait=args.probe_seconds
+        prompts,
+        None if args.dry_run else client,
+        settle=args.settle_seconds,
+        probe_wait=args.probe_seconds,
     )
+
+
+def _has_credentials(config: Path | None) -> bool:
+    """Whether a dry run can ask the API for its models lists."""
+    return config is not None or bool(os.environ.get(f"{ENV_PREFIX}LOGIN"))
 
 
 def _client(config: Path | None) -> TaskPostStream:

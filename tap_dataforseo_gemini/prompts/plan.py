@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import typing as t
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +15,10 @@ if t.TYPE_CHECKING:
 
 #: Tags start with this, so ``id_list`` entries of other tasks are told apart.
 TAG_PREFIX = "dfsp"
+#: How many periods make a week.
+PER_WEEK = {"hour": 168, "day": 7, "week": 1}
+#: The normal quantile of a two-sided 95% interval.
+Z95 = 1.96
 
 
 @dataclass(frozen=True)
@@ -92,7 +98,7 @@ def tasks(prompt_set: PromptSet, now: datetime) -> list[Task]:
                     body = {
                         "user_prompt": prompt.text,
                         "model_name": model,
-                        **prompt_set.options,
+                        **prompt_set.options_for(llm),
                         "tag": task_tag,
                     }
                     planned.append(Task(task_tag, llm, body))
@@ -108,3 +114,26 @@ def fit(planned: list[Task], room: float, estimate: Callable[[Task], float]) -> 
             return Budget(planned[:index], planned[index:], round(total, 6))
         total += cost
     return Budget(planned, [], round(total, 6))
+
+
+def margin(samples: int) -> float:
+    """The worst-case 95% margin of a rate over ``samples``, in points (p = 0.5)."""
+    return 100 * Z95 * math.sqrt(0.25 / samples) if samples else math.inf
+
+
+def sample_plan(period: str, tags: list[str]) -> list[str]:
+    """Per prompt, LLM and model: its samples a period and a week, and their margins.
+
+    ``tags`` are the period's tasks that are posted or will be; a week is taken
+    to repeat this period.
+    """
+    counts = Counter(tuple(tag.split("/")[2:5]) for tag in tags)
+    lines = []
+    for (prompt, llm, model), samples in counts.items():
+        week = samples * PER_WEEK[period]
+        lines.append(
+            f"{prompt} {llm} {model}: {samples} a {period} "
+            f"(mention rate ±{margin(samples):.1f} points), {week} a week "
+            f"(±{margin(week):.1f}), 95% worst case"
+        )
+    return lines

@@ -18,6 +18,7 @@ what it was charged in the end: a wrong price overspends by one task at most.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 import time
@@ -36,7 +37,14 @@ from tap_dataforseo_gemini.prompts.client import (
     TaskPostStream,
     UnknownOutcomeError,
 )
-from tap_dataforseo_gemini.prompts.plan import TAG_PREFIX, Budget, Task, fit, tasks
+from tap_dataforseo_gemini.prompts.plan import (
+    TAG_PREFIX,
+    Budget,
+    Task,
+    fit,
+    sample_plan,
+    tasks,
+)
 from tap_dataforseo_gemini.prompts.spend import CENT_FRACTION, Period
 
 if t.TYPE_CHECKING:
@@ -55,6 +63,8 @@ PAYMENT_REFUSALS = {
     40210: "DataForSEO refused tasks: insufficient funds (40210); the balance cannot "
     "cover them, recharge it",
 }
+#: ChatGPT's reasoning models take at least this many output tokens [D-TP].
+REASONING_TOKENS = 1024
 #: How long a run waits, by default, for a model's first task to settle (seconds).
 PROBE_WAIT = 120.0
 #: How often ``id_list`` is asked meanwhile: it takes 10 calls a minute [D-IDL].
@@ -160,6 +170,11 @@ def run(
         if client is None:
             for task in budget.chosen:
                 LOGGER.info("would post %s", task.tag)
+            done = set(journal.tags_in(jn.POSTED))
+            posted = [tag for tag in period.tags() if tag in done]
+            chosen = [task.tag for task in budget.chosen]
+            for line in sample_plan(prompt_set.period, posted + chosen):
+                LOGGER.info("samples: %s", line)
             return summary
         balance = account.get("balance")
         if _is_usd(balance) and budget.worst_case_usd > balance + CENT_FRACTION:
@@ -222,7 +237,10 @@ def model_problems(prompt_set: PromptSet, client: TaskPostStream) -> list[str]:
         for model in models:
             item = listed.get(model)
             if item is None:
-                problems.append(f"llms: {llm} has no model '{model}'")
+                names = [name for name in listed if isinstance(name, str)]
+                close = difflib.get_close_matches(model, names, n=1, cutoff=0.8)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"llms: {llm} has no model '{model}'{hint}")
             elif item.get("task_post_supported") is False:
                 problems.append(f"llms: {llm} model '{model}' cannot take task_post")
             elif (
@@ -231,6 +249,16 @@ def model_problems(prompt_set: PromptSet, client: TaskPostStream) -> list[str]:
             ):
                 problems.append(
                     f"llms: {llm} model '{model}' does not support web_search"
+                )
+            elif (
+                llm == "chat_gpt"
+                and item.get("reasoning") is True
+                and prompt_set.options.get("max_output_tokens", REASONING_TOKENS)
+                < REASONING_TOKENS
+            ):
+                problems.append(
+                    f"llms: chat_gpt model '{model}' reasons: max_output_tokens must "
+                    f"be at least {REASONING_TOKENS}"
                 )
     return problems
 

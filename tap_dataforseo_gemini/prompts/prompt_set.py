@@ -20,6 +20,17 @@ MAX_TEXT = 500
 #: The most ``budget_usd`` (and ``max_cost_per_task_usd``) may say, USD.
 MAX_USD = 1_000_000
 PERIODS = ("hour", "day", "week")
+#: task_post fields only some LLMs take [D-TP of each LLM]: sent only to those.
+ONLY = {
+    "force_web_search": ("chat_gpt", "claude"),
+    "web_search_country_iso_code": ("chat_gpt", "claude"),
+    "web_search_city": ("chat_gpt", "claude"),
+    "use_reasoning": ("gemini", "claude"),
+}
+#: The fewest output tokens ChatGPT's task_post takes [D-TP].
+CHAT_GPT_MIN_TOKENS = 16
+#: An ISO 3166-1 alpha-2 country code.
+COUNTRY = re.compile(r"^[A-Z]{2}$")
 #: Prompt keys and set names go into task tags: short, and no separator in them.
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 FIELDS = frozenset(
@@ -38,6 +49,7 @@ FIELDS = frozenset(
         "period",
         "journal",
         "prices",
+        *ONLY,
     }
 )
 
@@ -78,6 +90,14 @@ class PromptSet:
     #: Prices the file gives, per LLM and model, over the shipped table's.
     prices: dict[str, dict[str, prices.Price]]
 
+    def options_for(self, llm: str) -> dict[str, t.Any]:
+        """The optional fields sent to one LLM: those it takes."""
+        return {
+            key: value
+            for key, value in self.options.items()
+            if llm in ONLY.get(key, (llm,))
+        }
+
     def price(self, llm: str, model: str) -> prices.Price | None:
         """A model's price: the file's, else the shipped table's; None if unknown."""
         return prices.price_of(llm, model, self.prices)
@@ -96,7 +116,7 @@ class PromptSet:
                     )
                     continue
                 worst = prices.worst_case(
-                    llm, {"model_name": model, **self.options}, price
+                    llm, {"model_name": model, **self.options_for(llm)}, price
                 )
                 cap = self.max_cost_per_task_usd
                 if cap is not None and worst > cap + 1e-9:
@@ -123,6 +143,7 @@ def load(path: Path) -> PromptSet:
         raise InvalidPromptsError(path, ["expected a mapping of settings"])
     checker = _Checker(raw)
     prompt_set = checker.prompt_set(path)
+    checker.request_problems(prompt_set)
     if checker.problems:
         raise InvalidPromptsError(path, checker.problems)
     return prompt_set
@@ -298,22 +319,35 @@ class _Checker:
 
     def options(self) -> dict[str, t.Any]:
         options: dict[str, t.Any] = {}
-        web_search = self.raw.get("web_search", False)
-        if not isinstance(web_search, bool):
-            self.problems.append("web_search must be true or false")
-        elif web_search:
+        if self.flag("web_search"):
             options["web_search"] = True
-        system = self.raw.get("system_message")
-        if system is not None:
-            if not isinstance(system, str) or not system.strip():
-                self.problems.append("system_message must be text")
-            elif len(system) > MAX_TEXT:
-                self.problems.append(
-                    f"system_message: {len(system)} characters, over the API's "
-                    f"{MAX_TEXT}"
-                )
-            else:
-                options["system_message"] = system
+        for key in ("force_web_search", "use_reasoning"):
+            value = self.flag(key)
+            if value is not None:
+                options[key] = value
+        system = self.text("system_message")
+        if system is not None and len(system) > MAX_TEXT:
+            self.problems.append(
+                f"system_message: {len(system)} characters, over the API's {MAX_TEXT}"
+            )
+        elif system is not None:
+            options["system_message"] = system
+        country = self.text("web_search_country_iso_code")
+        if country is not None and not COUNTRY.match(country):
+            self.problems.append(
+                "web_search_country_iso_code must be a two-letter ISO country code "
+                "in capitals (US, FR...)"
+            )
+        elif country is not None:
+            options["web_search_country_iso_code"] = country
+        city = self.text("web_search_city")
+        if city is not None:
+            options["web_search_city"] = city
+        return {**options, **self.sampling()}
+
+    def sampling(self) -> dict[str, t.Any]:
+        """max_output_tokens, temperature and top_p, those given."""
+        options: dict[str, t.Any] = {}
         if "max_output_tokens" in self.raw:
             options["max_output_tokens"] = self.integer("max_output_tokens", 0, 1, 4096)
         for key, high in (("temperature", 2), ("top_p", 1)):
@@ -325,6 +359,55 @@ class _Checker:
             else:
                 options[key] = value
         return options
+
+    def flag(self, key: str) -> bool | None:
+        """A true/false setting, None when absent or wrong."""
+        value = self.raw.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        self.problems.append(f"{key} must be true or false")
+        return None
+
+    def text(self, key: str) -> str | None:
+        """A text setting, None when absent or wrong."""
+        value = self.raw.get(key)
+        if value is None or (isinstance(value, str) and value.strip()):
+            return value
+        self.problems.append(f"{key} must be text")
+        return None
+
+    def request_problems(self, prompt_set: PromptSet) -> None:
+        """What each LLM's task_post would refuse in the set's options [D-TP]."""
+        llms, options = set(prompt_set.llms), prompt_set.options
+        for key, takers in ONLY.items():
+            if key in options and llms and not llms & set(takers):
+                self.problems.append(
+                    f"{key}: only {' and '.join(takers)} take it, not "
+                    f"{', '.join(sorted(llms))}"
+                )
+        tokens = options.get("max_output_tokens")
+        reasoning = options.get("use_reasoning")
+        if "chat_gpt" in llms and tokens is not None and tokens < CHAT_GPT_MIN_TOKENS:
+            self.problems.append(
+                "max_output_tokens: chat_gpt takes at least 16 (1024 for its "
+                "reasoning models)"
+            )
+        if reasoning and tokens is not None:
+            for llm, least in (("gemini", 1024), ("claude", 1025)):
+                if llm in llms and tokens < least:
+                    self.problems.append(
+                        f"max_output_tokens: {llm} takes at least {least} with "
+                        "use_reasoning"
+                    )
+        pair = "temperature" in options and "top_p" in options
+        both = sorted(llms & {"chat_gpt", "claude"})
+        if pair and both:
+            self.problems.append(
+                f"temperature and top_p: {' and '.join(both)} take one or the "
+                "other, not both"
+            )
+        if "claude" in llms and options.get("temperature", 0) > 1:
+            self.problems.append("temperature: claude takes 0 to 1")
 
 
 def _yaml_problem(exc: YAMLError) -> str:
