@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 if t.TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
     from types import TracebackType
 
@@ -62,14 +63,11 @@ class Journal:
         """
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = path.open("a+", encoding="utf-8")
-        try:
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        self._file = _locked(path)
+        while not _same_file(self._file, path):
+            # A run pruning the journal renamed a new file over the one opened.
             self._file.close()
-            raise JournalLockedError(
-                f"another dataforseo-prompts run is using {path}"
-            ) from None
+            self._file = _locked(path)
         try:
             self.entries = self._read()
         except CorruptJournalError:
@@ -138,6 +136,37 @@ class Journal:
         for event in events:
             _apply(self.entries, event)
 
+    def prune(self, keep: Callable[[str], bool]) -> int:
+        """Keep only the tags ``keep`` accepts; how many tags went.
+
+        The kept entries are written to a new file beside the journal, synced and
+        locked, then renamed over it: a crash leaves the old journal or the new
+        one, each whole.
+        """
+        gone = [tag for tag in self.entries if not keep(tag)]
+        if not gone:
+            return 0
+        kept = {tag: e for tag, e in self.entries.items() if keep(tag)}
+        spare = self.path.with_name(self.path.name + ".pruned")
+        text = "".join(
+            json.dumps(event, sort_keys=True) + "\n"
+            for tag, entry in kept.items()
+            for event in _events(tag, entry)
+        )
+        spare.write_text(text, encoding="utf-8")
+        new = _locked(spare)
+        os.fsync(new.fileno())
+        spare.replace(self.path)
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        self._file.close()
+        self._file = new
+        self.entries = kept
+        return len(gone)
+
     def close(self) -> None:
         """Unlock and close the journal."""
         self._file.close()
@@ -172,6 +201,41 @@ def _apply(entries: dict[str, Entry], event: dict[str, t.Any]) -> None:
         entries[tag] = Entry(NOT_POSTED, _known(entries, tag))
     else:
         raise KeyError(kind)
+
+
+def _locked(path: Path) -> t.IO[str]:
+    """Open a journal file for appending and lock it, or say who holds it."""
+    file = path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        file.close()
+        raise JournalLockedError(
+            f"another dataforseo-prompts run is using {path}"
+        ) from None
+    return file
+
+
+def _same_file(file: t.IO[str], path: Path) -> bool:
+    """Whether an open file is still the one at ``path``."""
+    try:
+        return os.path.samestat(os.fstat(file.fileno()), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def _events(tag: str, entry: Entry) -> list[dict[str, t.Any]]:
+    """The events that make an entry again."""
+    events: list[dict[str, t.Any]] = [
+        {"event": "intent", "tag": tag, "at": entry.intended_at.isoformat()}
+    ]
+    if entry.outcome == POSTED:
+        events.append({"event": POSTED, "tag": tag, "id": entry.id, "cost": entry.cost})
+    if entry.settled is not None:
+        events.append({"event": SETTLED, "tag": tag, "cost": entry.settled})
+    if entry.outcome == NOT_POSTED:
+        events.append({"event": NOT_POSTED, "tag": tag, "reason": "kept by pruning"})
+    return events
 
 
 def _usd(value: object) -> float | None:

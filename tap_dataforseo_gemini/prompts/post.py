@@ -139,6 +139,8 @@ def run(
     with jn.Journal(prompt_set.journal) as journal:
         planned = tasks(prompt_set, now)
         period = Period(prompt_set, planned, journal, now, probe_wait=probe_wait)
+        if pruned := journal.prune(period.needs):
+            LOGGER.info("journal: %d tags of earlier periods pruned", pruned)
         if client is not None:
             reconcile(journal, client, settle, since=period.start)
             period.learn()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import typing as t
+from datetime import timedelta
 
 from tap_dataforseo_gemini.prompts import journal as jn
 from tap_dataforseo_gemini.prompts import prices
@@ -53,6 +54,8 @@ class Period:
         self.probe_wait = probe_wait
         self.key = period_key(prompt_set.period, now)
         self.start = period_start(prompt_set.period, now)
+        #: The key of the period before this one.
+        self.previous = period_key(prompt_set.period, self.start - timedelta(seconds=1))
         self.budget = prompt_set.budget_usd
         self._journal = journal
         self._prefix = f"{TAG_PREFIX}/{prompt_set.name}/"
@@ -83,6 +86,16 @@ class Period:
             for tag in self._journal.entries
             if tag.startswith(self._prefix) and period_of(tag) == self.key
         ]
+
+    def needs(self, tag: str) -> bool:
+        """Whether the journal must keep a tag: of this period or the previous one.
+
+        A tag not of ours, or of a later period (a clock that went back), is kept.
+        """
+        key = period_of(tag)
+        if key is None or len(key) != len(self.previous):
+            return key is None
+        return key >= self.previous
 
     def learn(self) -> None:
         """Raise estimates from the charges the journal holds for this period."""
