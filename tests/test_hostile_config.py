@@ -178,12 +178,11 @@ BAD_ENVIRONMENT = {
 }
 
 
-@pytest.mark.parametrize(
-    ("variable", "value", "line"), BAD_ENVIRONMENT.values(), ids=BAD_ENVIRONMENT
-)
+@pytest.mark.parametrize("case", BAD_ENVIRONMENT.values(), ids=BAD_ENVIRONMENT)
 def test_a_bad_setting_from_the_environment_ends_with_one_line_naming_it(
-    monkeypatch, capsys, tmp_path, variable, value, line
+    monkeypatch, capsys, tmp_path, case
 ):
+    variable, value, line = case
     monkeypatch.setenv(ENV + variable, value)
     config = write(tmp_path, "config.json", json.dumps(GOOD))
     code, stderr = run_main(monkeypatch, capsys, "--config", config, "--config", "ENV")
