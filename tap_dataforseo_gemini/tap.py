@@ -299,11 +299,12 @@ class TapDataForSEOGemini(Tap):
 
     @override
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        """Re-emit the last STATE written (it covers written records), exit 128+N."""
-        # The SDK's StateWriter keeps a copy of the last STATE it wrote (private:
-        # no public accessor; tests/test_sdk_hooks.py checks it is still there).
-        last = getattr(self.state_writer, "_last_emitted_state", None)
-        stopped(signum, last, self.message_writer)
+        """Re-emit the last STATE written (it covers written records), exit 128+N.
+
+        Never into the middle of a message: the writer stops at the next message
+        boundary (``shutdown.Writer.stop``).
+        """
+        t.cast("Writer", self.message_writer).stop(signum)
 
     @cached_property
     def shared(self) -> Shared:
@@ -358,7 +359,11 @@ ONE_LINE_ERRORS = (
 
 
 def main() -> None:
-    """Run the command line; known failures end with one line and exit code 1."""
+    """Run the command line; known failures end with one line and exit code 1.
+
+    Stderr masks the password, as the Singer writer does stdout.
+    """
+    sys.stderr = redact.MaskedStream(sys.stderr)
     try:
         inputs.check_files(sys.argv[1:])
         code = TapDataForSEOGemini.cli.main(standalone_mode=False)

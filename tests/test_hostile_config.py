@@ -194,7 +194,7 @@ def test_a_bad_setting_from_the_environment_ends_with_one_line_naming_it(
 def test_decimal_settings_from_the_environment_are_numbers(monkeypatch):
     monkeypatch.setenv(ENV + "PROGRESS_INTERVAL_SECONDS", "30")
     monkeypatch.setenv(ENV + "MAX_RETRY_SECONDS", " 2.5 ")
-    tap = TapDataForSEOGemini(config=GOOD, parse_env_config=True)
+    tap = TapDataForSEOGemini(config=dict(GOOD), parse_env_config=True)
     assert tap.config["progress_interval_seconds"] == 30
     assert tap.config["max_retry_seconds"] == 2.5
 
