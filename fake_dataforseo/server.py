@@ -560,8 +560,10 @@ class Emulator:
         if fault in (Fault.HUGE, Fault.GZIP_BOMB):
             self._send_flood(handler, fault)
             return 200
-        if fault is Fault.ECHO_HEADERS:
-            reply = self._echo_headers(handler, path)
+        if fault in (Fault.ECHO_HEADERS, Fault.TASK_ECHO_HEADERS):
+            reply = self._echo_headers(
+                handler, path, in_task=fault is Fault.TASK_ECHO_HEADERS
+            )
         elif fault not in (
             None,
             Fault.DRIP,
@@ -1052,11 +1054,19 @@ class Emulator:
     def _count_bomb(self, sent: int) -> None:
         self.bomb_bytes_sent += sent
 
-    def _echo_headers(self, handler: _Handler, path: str) -> _Reply:
+    def _echo_headers(self, handler: _Handler, path: str, *, in_task: bool) -> _Reply:
         limit, remaining = self._peek(_kind_of(path))
         headers = "; ".join(f"{k}: {v}" for k, v in handler.headers.items())
-        payload = p.envelope(40000, f"Bad Request. Headers: {headers}", None)
-        return _Reply(200, p.dumps(payload), 40000, limit, remaining)
+        message = f"Bad Request. Headers: {headers}"
+        if not in_task:
+            payload = p.envelope(40000, message, None)
+            return _Reply(200, p.dumps(payload), 40000, limit, remaining)
+        basic = handler.headers.get("Authorization", "").removeprefix("Basic ")
+        message += f" (credentials {base64.b64decode(basic).decode('latin-1')})"
+        tid = path.rstrip("/").rsplit("/", 1)[-1]
+        task = p.task_object(tid, 40000, message, path=[], data={}, result=None)
+        payload = p.envelope(20000, "Ok.", [task])
+        return _Reply(200, p.dumps(payload), 20000, limit, remaining)
 
     def _fault_reply(self, fault: Fault, path: str) -> _Reply:
         limit, remaining = self._peek(_kind_of(path))
