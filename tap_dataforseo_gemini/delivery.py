@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tap_dataforseo_gemini import envelope
@@ -62,6 +62,8 @@ class Task:
 
     id: str
     date_posted: str | None = None
+    #: What DataForSEO charged for it, from its ``id_list`` entry (None: unknown).
+    cost: float | None = field(default=None, compare=False)
 
 
 class Bookmark:
@@ -250,6 +252,8 @@ class Entry:
     posted: datetime
     done: datetime | None
     status: str = ""
+    #: The entry's ``cost``, USD, when it is a number.
+    cost: float | None = None
 
     @property
     def refused(self) -> bool:
@@ -288,6 +292,7 @@ class Planned:
     id: str
     posted: datetime
     done: datetime
+    cost: float | None = None
 
 
 @dataclass
@@ -352,7 +357,7 @@ def reconcile(
         if done is None:
             floor = min(floor, entry.posted)
         elif previous.done_after is None or done > previous.done_after:
-            plan[entry.id] = Planned(entry.id, entry.posted, done)
+            plan[entry.id] = Planned(entry.id, entry.posted, done, entry.cost)
     tasks = sorted(plan.values(), key=lambda task: (task.posted, task.id))
     return Reconciliation(tasks, previous, max(floor, previous.posted_from), settled)
 
@@ -384,7 +389,8 @@ class Plan:
             bookmark.add(task for task in listed if task.id not in planned)
             reconciliation.drop(bookmark.is_pending)
             reconciled = [
-                Task(task.id, task.posted.isoformat()) for task in reconciliation.tasks
+                Task(task.id, task.posted.isoformat(), task.cost)
+                for task in reconciliation.tasks
             ]
         self._pending_count = len(pending)
         #: The tasks to collect, in order.

@@ -323,6 +323,7 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
             return "not ready"
         record = self._record(task.id, answer)
         record["date_posted"] = task.date_posted
+        record["cost"] = task.cost
         yield record
         plan.delivered(task)
         if record["raw_answer"] is None and record["status_code"] == envelope.OK:

@@ -38,6 +38,8 @@ COST_LIMIT = 40203
 TASK_CREATED = 20100
 #: task_post accepts at most this many tasks a call; extras get 40006 [D-TP].
 MAX_TASKS = 100
+#: The account's data: money, limits, spending so far (free) [D:appendix/user_data].
+USER_DATA = "v3/appendix/user_data"
 #: How far back ``id_list`` answers with ``include_metadata`` (a month), less a
 #: margin for rounding and clock estimates [D-IDL].
 METADATA_REACH = timedelta(days=30) - timedelta(hours=1)
@@ -81,6 +83,14 @@ class TaskPostStream(DataForSEOStream):
             headers=self.http_headers,
         )
         return envelope.result_items(self.send(request), "models")
+
+    def user_data(self) -> dict[str, t.Any]:
+        """The account's ``user_data`` result (its ``money``...); {} if it has none."""
+        request = HTTPRequest(
+            url=f"{self.url_base}/{USER_DATA}", method="GET", headers=self.http_headers
+        )
+        items = envelope.result_items(self.send(request), "user_data")
+        return items[0] if items and isinstance(items[0], dict) else {}
 
     def posted_tags(self, since: datetime, prefix: str) -> dict[str, dict[str, t.Any]]:
         """``id_list`` since ``since``: id_list items by their ``tag``, if it starts so.
