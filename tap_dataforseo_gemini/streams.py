@@ -404,6 +404,8 @@ class LlmResponseCitationsStream(TaskBookmarked):
     primary_keys = ("id", "item_index", "section_index", "annotation_index")
     state_partitioning_keys = ()
     schema = shape.schema(*records.CITATION)
+    #: Read like the other streams' records (see ``DataForSEOStream``).
+    TYPE_CONFORMANCE_LEVEL = DataForSEOStream.TYPE_CONFORMANCE_LEVEL
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Start a run with no SCHEMA message written."""

@@ -325,6 +325,14 @@ class TapDataForSEOGemini(Tap):
         in_flight = InFlightLimit(self.config["max_concurrent_requests"])
         return Shared(rate_limits, in_flight, ApiClock())
 
+    @override
+    def sync_all(self) -> None:
+        """Sync every stream, then log the run's request metrics in one line."""
+        try:
+            super().sync_all()
+        finally:
+            self.shared.request_metrics.log(self.logger)
+
     @classmethod
     def get_singer_command(cls) -> click.Command:
         """The SDK's command line; ``--test`` as this tap runs it, files read once."""

@@ -37,6 +37,8 @@ PRIVATE_TAP_NAMES = {
 PRIVATE_CLIENT_NAMES = {
     "_request": "task_get and id_list go through the SDK's request function and its "
     "request metrics; request_records cannot hand back a task's envelope",
+    "_write_request_duration_log": "request metrics are summed up once a run; one "
+    "METRIC line per request only at DEBUG",
 }
 
 
