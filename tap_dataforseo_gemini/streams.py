@@ -317,6 +317,7 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
             return "not ready"
         record = self._record(task.id, answer)
         record["date_posted"] = task.date_posted
+        record["cost"] = task.cost
         yield record
         plan.delivered(task)
         if record["raw_answer"] is None and record["status_code"] == envelope.OK:
@@ -389,6 +390,8 @@ class LlmResponseCitationsStream(TaskBookmarked):
     primary_keys = ("id", "item_index", "section_index", "annotation_index")
     state_partitioning_keys = ()
     schema = shape.schema(*records.CITATION)
+    #: Read like the other streams' records (see ``DataForSEOStream``).
+    TYPE_CONFORMANCE_LEVEL = DataForSEOStream.TYPE_CONFORMANCE_LEVEL
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Start a run with no SCHEMA message written."""

@@ -11,6 +11,8 @@ source as (
         'user_prompt': 'varchar',
         'request_model_name': 'varchar',
         'model_name': 'varchar',
+        'money_spent': 'double precision',
+        'cost': 'double precision',
         'datetime': 'timestamp',
         'response_text': 'varchar',
         'fan_out_queries': 'varchar',
@@ -31,6 +33,8 @@ renamed as (
         user_prompt,
         request_model_name,
         model_name,
+        money_spent,
+        cost,
         -- Both loaders store the answer's time as a UTC timestamp.
         cast(datetime as timestamp) as answered_at,
         cast(datetime as date) as answered_on,
