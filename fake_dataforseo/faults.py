@@ -43,6 +43,9 @@ class Fault(Enum):
     """HTTP 200, a chunked body of `Emulator.huge_bytes` (100 MB) of JSON whitespace."""
     ECHO_HEADERS = "echo_headers"
     """HTTP 200, status 40000 echoing the request headers (Authorization too)."""
+    TASK_ECHO_HEADERS = "task_echo_headers"
+    """HTTP 200, envelope 20000, the task (id from the path) at status 40000 whose
+    status_message echoes the request headers and the Basic credentials decoded."""
     ACCOUNT_BLOCKED_40201 = "account_blocked_40201"
     """HTTP 200, top-level status_code 40201 (account blocked: suspicious activity)."""
     COST_LIMIT_40203 = "cost_limit_40203"

@@ -51,6 +51,7 @@ MSG_RATE_LIMIT = "Rate-limit per minute exceeded."
 MSG_TOO_MANY_IN_FLIGHT = "Too many simultaneous requests."
 MSG_TOO_MANY_TASKS = "You can set no more than 100 tasks at a time."
 MSG_BAD_POST = "POST Data Is Invalid."
+MSG_NO_FUNDS = "Insufficient funds: the balance cannot cover this task."
 MSG_COST_LIMIT = (
     "The cost limit has been exceeded. You can modify your cost limit in the user "
     "panel."
@@ -109,7 +110,7 @@ class _Reply(NamedTuple):
 class Emulator(SurfaceEndpoints):
     """A local DataForSEO AI Optimization API with a task ledger and faults."""
 
-    def __init__(  # noqa: PLR0917 - the documented keyword-friendly signature
+    def __init__(  # noqa: PLR0915, PLR0917 - one documented attribute per knob
         self,
         seed: int = 0,
         login: str = "login",
@@ -158,14 +159,21 @@ class Emulator(SurfaceEndpoints):
         self.post_status = "done"
         #: Seconds a task posted "done" waits in the queue (40602) before it is done.
         self.post_delay_seconds = 0.0
-        #: What task_post charges a created task, USD.
+        #: What task_post charges a created task, USD (base fee plus advance).
         self.post_cost = p.POST_COST
-        #: The account's cost limit, USD: tasks past it get 40203 (None: no limit).
+        #: A cost limit user_data does not show, USD: tasks past it get 40203.
         self.cost_limit: float | None = None
-        #: Everything task_post has charged since start, USD.
+        #: The daily spending cap user_data shows, USD: tasks past it get 40203.
+        self.day_limit: float | None = None
+        #: Everything task_post has charged since start (the advances), USD.
         self.charged = 0.0
         #: id_list writes a call's ``url`` with the API host (else path only).
         self.id_list_url_host = False
+        #: The money deposited, USD: user_data's money.total; a task_post item
+        #: the balance cannot cover gets 40210.
+        self.deposit = 1000.0
+        #: The providers' prices the emulator bills tasks at (see payloads.PRICES).
+        self.prices = dict(p.PRICES)
         #: How long Fault.SLOW waits before the normal answer.
         self.slow_seconds = 5.0
         #: Fault.DRIP's pause between two bytes.
@@ -199,6 +207,10 @@ class Emulator(SurfaceEndpoints):
         self._cache_used = 0
         self._jitter = random.Random(seed)
         self._due: list[tuple[datetime, int, str]] = []
+        #: Ids of the tasks created by HTTP task_post: the ones the account pays.
+        self._paid: list[str] = []
+        #: Settled charges of done tasks, by id (a done task's charge is final).
+        self._settled: dict[str, float] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -379,6 +391,11 @@ class Emulator(SurfaceEndpoints):
         with self._lock:
             return [task.tag for task in self._ledger.in_posting_order(se)]
 
+    def task_params(self, se: str = "gemini") -> list[dict[str, Any]]:
+        """The posted fields of all tasks of one se, in posting order."""
+        with self._lock:
+            return [dict(task.params) for task in self._ledger.in_posting_order(se)]
+
     def collected_ids(self) -> set[str]:
         """Ids collected by any client (HTTP task_get or collect_by_other_client)."""
         with self._lock:
@@ -423,6 +440,27 @@ class Emulator(SurfaceEndpoints):
             return list(self._requests)
 
     @property
+    def settled(self) -> float:
+        """What the tasks posted over HTTP cost now, USD.
+
+        A done task costs its settled charge (base fee plus the model's cost), a
+        failed one nothing (refunded), a running one what task_post took.
+        """
+        with self._lock:
+            return self._spent()
+
+    @property
+    def balance(self) -> float:
+        """The money left, USD: the deposit less every task's current cost."""
+        with self._lock:
+            return round(self.deposit - self._spent(), 6)
+
+    def task_cost(self, tid: str) -> float:
+        """One task's current cost, USD, as id_list shows it."""
+        with self._lock:
+            return self._cost(self._task(tid))
+
+    @property
     def max_in_flight(self) -> int:
         """Most requests handled at once since start or the last reset_stats()."""
         return self._max_in_flight
@@ -454,6 +492,27 @@ class Emulator(SurfaceEndpoints):
         if task is None:
             raise KeyError(f"unknown task id {tid!r}")
         return task
+
+    def _spent(self) -> float:
+        return round(sum(self._cost(self._ledger.tasks[tid]) for tid in self._paid), 6)
+
+    def _cost(self, task: Task) -> float:
+        """A task's cost now: settled when done, refunded when failed."""
+        if task.call_url:
+            return p.TASK_COST
+        if task.status == "failed":
+            return 0.0
+        if surface := surfaces.SURFACES.get(task.se):
+            return surfaces.cost(surface, task.params)
+        if task.status != "done":
+            return self.post_cost
+        if task.id in self._settled:
+            return self._settled[task.id]
+        billed = p.usage(
+            p.task_rng(self.seed, task.seq, "usage"), task.params, self.prices
+        )
+        cost = self._settled[task.id] = p.settled_cost(billed["money_spent"])
+        return cost
 
     def _create(
         self,
@@ -514,8 +573,10 @@ class Emulator(SurfaceEndpoints):
         if fault in (Fault.HUGE, Fault.GZIP_BOMB):
             self._send_flood(handler, fault)
             return 200
-        if fault is Fault.ECHO_HEADERS:
-            reply = self._echo_headers(handler, path)
+        if fault in (Fault.ECHO_HEADERS, Fault.TASK_ECHO_HEADERS):
+            reply = self._echo_headers(
+                handler, path, in_task=fault is Fault.TASK_ECHO_HEADERS
+            )
         elif fault not in (
             None,
             Fault.DRIP,
@@ -642,6 +703,8 @@ class Emulator(SurfaceEndpoints):
             payload = self._task_post(se, body, start)
         elif name == "models":
             payload = self._models(se, start)
+        elif name == "user_data":
+            payload = self._user_data(start)
         else:
             payload = self._id_list(body, start, api=se or p.API)
         return _Reply(200, p.dumps(payload), payload["status_code"], limit, remaining)
@@ -771,6 +834,7 @@ class Emulator(SurfaceEndpoints):
                 params=params,
                 done_at=done_at,
                 answer_bytes=self.answer_bytes,
+                prices=self.prices,
             )
             entry = [raw, None]
             with self._lock:
@@ -807,8 +871,9 @@ class Emulator(SurfaceEndpoints):
         cost = 0.0
         with self._lock:
             now = self._now_s()
+            spent = self._spent()
             for position, item in enumerate(items):
-                refusal = self._post_refusal(se, item, position)
+                refusal = self._post_refusal(se, item, position, spent)
                 if refusal is not None:
                     data = p.task_data(se, item if isinstance(item, dict) else {})
                     out.append(
@@ -822,6 +887,8 @@ class Emulator(SurfaceEndpoints):
                     )
                     continue
                 task = self._post_one(se, dict(item), now)
+                self._paid.append(task.id)
+                spent += self.post_cost
                 self.charged = round(self.charged + self.post_cost, 6)
                 cost += self.post_cost
                 out.append(
@@ -839,7 +906,7 @@ class Emulator(SurfaceEndpoints):
         return p.envelope(20000, "Ok.", out, cost=round(cost, 6), elapsed=_since(start))
 
     def _post_refusal(
-        self, se: str, item: Any, position: int
+        self, se: str, item: Any, position: int, spent: float
     ) -> tuple[int, str] | None:
         """(status, message) of a task_post item that creates no task, or None."""
         if position >= MAX_POST_TASKS:
@@ -850,6 +917,11 @@ class Emulator(SurfaceEndpoints):
         limit = self.cost_limit
         if limit is not None and self.charged + self.post_cost > limit + 1e-9:
             return 40203, MSG_COST_LIMIT
+        day = self.day_limit
+        if day is not None and spent + self.post_cost > day + 1e-9:
+            return 40203, MSG_COST_LIMIT
+        if self.deposit - spent < self.post_cost - 1e-9:
+            return 40210, MSG_NO_FUNDS
         return None
 
     def _post_one(self, se: str, params: dict[str, Any], now: datetime) -> Task:
@@ -943,6 +1015,35 @@ class Emulator(SurfaceEndpoints):
                 )
         return p.envelope(20000, "Ok.", out, elapsed=_since(start))
 
+    def _user_data(self, start: float) -> dict[str, Any]:
+        """The account: its money, drawn down by every task's current cost."""
+        with self._lock:
+            now = self.now()
+            spent = self._spent()
+        money = {
+            "total": self.deposit,
+            "balance": round(self.deposit - spent, 6),
+            "limits": {
+                "day": {"total": self.day_limit or 0},
+                "minute": {"total": 0},
+            },
+            "statistics": {
+                "day": {"value": now.strftime("%Y-%m-%d"), "total": spent},
+                "minute": {"value": now.strftime("%Y-%m-%d %H:%M"), "total": 0},
+            },
+        }
+        result = {"login": self.login, "timezone": "UTC", "money": money}
+        task_obj = p.task_object(
+            p.request_id(now),
+            20000,
+            "Ok.",
+            path=["v3", "appendix", "user_data"],
+            data={"api": "appendix", "function": "user_data"},
+            result=[result],
+            elapsed=_since(start),
+        )
+        return p.envelope(20000, "Ok.", [task_obj], elapsed=_since(start))
+
     def _id_list_item(
         self, task: Task, now: datetime, metadata: bool
     ) -> dict[str, Any]:
@@ -955,7 +1056,7 @@ class Emulator(SurfaceEndpoints):
             "datetime_posted": p.fmt_dt(task.posted_at),
             "datetime_done": p.fmt_dt(task.done_at) if task.done_at else None,
             "status": self._ledger.id_list_status(task),
-            "cost": 0 if task.status == "failed" else _settled(task, surface),
+            "cost": self._cost(task),
             "metadata": _metadata(task, surface)
             if metadata and fresh and not task.call_url
             else None,
@@ -976,11 +1077,19 @@ class Emulator(SurfaceEndpoints):
     def _count_bomb(self, sent: int) -> None:
         self.bomb_bytes_sent += sent
 
-    def _echo_headers(self, handler: _Handler, path: str) -> _Reply:
+    def _echo_headers(self, handler: _Handler, path: str, *, in_task: bool) -> _Reply:
         limit, remaining = self._peek(_kind_of(path))
         headers = "; ".join(f"{k}: {v}" for k, v in handler.headers.items())
-        payload = p.envelope(40000, f"Bad Request. Headers: {headers}", None)
-        return _Reply(200, p.dumps(payload), 40000, limit, remaining)
+        message = f"Bad Request. Headers: {headers}"
+        if not in_task:
+            payload = p.envelope(40000, message, None)
+            return _Reply(200, p.dumps(payload), 40000, limit, remaining)
+        basic = handler.headers.get("Authorization", "").removeprefix("Basic ")
+        message += f" (credentials {base64.b64decode(basic).decode('latin-1')})"
+        tid = path.rstrip("/").rsplit("/", 1)[-1]
+        task = p.task_object(tid, 40000, message, path=[], data={}, result=None)
+        payload = p.envelope(20000, "Ok.", [task])
+        return _Reply(200, p.dumps(payload), 20000, limit, remaining)
 
     def _fault_reply(self, fault: Fault, path: str) -> _Reply:
         limit, remaining = self._peek(_kind_of(path))
@@ -1099,11 +1208,6 @@ class _Server(ThreadingHTTPServer):
                 conn.shutdown(socket.SHUT_RDWR)
 
 
-def _settled(task: Task, surface: surfaces.Surface | None) -> float:
-    """What a task cost in the end, as id_list shows it."""
-    return surfaces.cost(surface, task.params) if surface else p.TASK_COST
-
-
 def _metadata(task: Task, surface: surfaces.Surface | None) -> dict[str, Any]:
     """The posted parameters id_list shows with include_metadata."""
     if surface:
@@ -1132,6 +1236,8 @@ def _route(  # noqa: PLR0911 - one return per endpoint
 ) -> tuple[str, str, str] | None:
     """Match a path: (endpoint name, se, task id) or None for 404."""
     parts = path.strip("/").split("/")
+    if parts == ["v3", "appendix", "user_data"]:
+        return ("user_data", "", "") if method == "GET" else None
     if found := surfaces.route(method, parts):
         return found if found[0] != "id_list" or id_list_enabled else None
     if len(parts) < 3 or parts[0] != "v3" or parts[1] != p.API:

@@ -33,7 +33,7 @@ from __future__ import annotations
 import bisect
 import re
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tap_dataforseo_gemini import envelope
@@ -67,6 +67,8 @@ class Task:
 
     id: str
     date_posted: str | None = None
+    #: What DataForSEO charged for it, from its ``id_list`` entry (None: unknown).
+    cost: float | None = field(default=None, compare=False)
 
 
 class Bookmark:
@@ -280,6 +282,8 @@ class Entry:
     posted: datetime
     done: datetime | None
     status: str = ""
+    #: The entry's ``cost``, USD, when it is a number.
+    cost: float | None = None
 
     @property
     def refused(self) -> bool:
@@ -318,6 +322,7 @@ class Planned:
     id: str
     posted: datetime
     done: datetime
+    cost: float | None = None
 
 
 class Reconciliation:
@@ -390,7 +395,7 @@ class Reconciliation:
             if done is None:
                 self._running = min(self._running, entry.posted)
             elif self.previous.done_after is None or done > self.previous.done_after:
-                page[entry.id] = Planned(entry.id, entry.posted, done)
+                page[entry.id] = Planned(entry.id, entry.posted, done, entry.cost)
         fresh = [task for task in page.values() if task.id not in self._covered]
         self._covered.update(task.id for task in fresh)
         kept = [task for task in fresh if not skip(task.id)]
@@ -447,7 +452,7 @@ def reconcile(
 
 
 def _tasks(planned: Iterable[Planned]) -> list[Task]:
-    return [Task(task.id, task.posted.isoformat()) for task in planned]
+    return [Task(task.id, task.posted.isoformat(), task.cost) for task in planned]
 
 
 class PlanOrderError(RuntimeError):

@@ -12,6 +12,7 @@ from http import HTTPStatus
 from itertools import accumulate
 from types import UnionType
 
+from tap_dataforseo_gemini import redact
 from tap_dataforseo_gemini.api.endpoints import named
 from tap_dataforseo_gemini.errors import (
     AccountError,
@@ -195,8 +196,9 @@ def too_deep(content: bytes) -> bool:
 
 
 def _base64(content: bytes) -> str:
-    """A body kept whole as JSON text any writer can write."""
-    return json.dumps({"body_base64": base64.b64encode(content).decode()})
+    """A body kept whole as JSON text any writer can write, its secrets masked."""
+    masked = redact.current.raw(content)
+    return json.dumps({"body_base64": base64.b64encode(masked).decode()})
 
 
 def _lone_surrogate(value: object) -> str | None:

@@ -7,6 +7,7 @@ is :mod:`tap_dataforseo_gemini.delivery`'s.
 
 from __future__ import annotations
 
+import math
 import typing as t
 from datetime import UTC, datetime
 
@@ -110,9 +111,19 @@ def _entry(item: object, where: Where, suffix: str) -> Entry | None:
     if not task_id or posted is None:
         raise where.fail("has no id or datetime_posted")
     status = item.get("status")
+    cost = item.get("cost")
     return Entry(
         task_id,
         posted,
         moment(item.get("datetime_done"), where / "datetime_done"),
         str(status).strip() if isinstance(status, str | int) else "",
+        float(cost) if _is_number(cost) else None,
+    )
+
+
+def _is_number(value: object) -> t.TypeGuard[float]:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
     )

@@ -98,7 +98,9 @@ MESSAGE = Object(
     )
 )
 
-COST = Field("cost", NUMBER, "DataForSEO's charge, USD")
+COST = Field(
+    "cost", NUMBER, "What DataForSEO charged for the task (its id_list cost), USD"
+)
 #: The task's status and charge in a ``task_get`` answer.
 TASK = (
     Field("status_code", INTEGER, "The task's status: 20000 is success"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import difflib
 import ipaddress
 import os
@@ -12,12 +13,22 @@ from urllib.parse import urlsplit
 
 from dotenv import find_dotenv, load_dotenv
 from jsonschema import Draft7Validator
+from requests.exceptions import InvalidHeader
+from requests.utils import check_header_validity
 from singer_sdk import typing as th
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from tap_dataforseo_gemini import redact, sources
-from tap_dataforseo_gemini.errors import InvalidConfigError
+from tap_dataforseo_gemini.errors import InvalidConfigError, InvalidInputError
+from tap_dataforseo_gemini.inputs import parse_json
 from tap_dataforseo_gemini.shutdown import NAME
 
+#: The longest wait a setting may ask for, in seconds (a day): Python's timers
+#: overflow on far longer ones.
+LONGEST_WAIT = 86400
+#: What an integer setting given as an environment variable must look like.
+INTEGER = re.compile(r"[+-]?\d+")
 #: Environment variables of the settings start with this (as the SDK names them).
 ENV_PREFIX = "TAP_DATAFORSEO_GEMINI_"
 
@@ -91,7 +102,7 @@ SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "request_timeout",
-        th.IntegerType(exclusive_minimum=0),
+        th.IntegerType(exclusive_minimum=0, maximum=LONGEST_WAIT),
         default=60,
         title="Request timeout",
         description=(
@@ -168,7 +179,7 @@ SCHEMA: dict[str, t.Any] = th.PropertiesList(
     ),
     th.Property(
         "progress_interval_seconds",
-        th.NumberType(exclusive_minimum=0),
+        th.NumberType(exclusive_minimum=0, maximum=LONGEST_WAIT),
         default=30.0,
         title="Progress interval",
         description="Seconds between progress lines while collecting",
@@ -179,26 +190,49 @@ SCHEMA: dict[str, t.Any] = th.PropertiesList(
 #: ``<window>_rate_limit_per_minute``.
 WINDOWS = ("tasks_ready", "id_list")
 
-#: What an integer setting given as an environment variable must look like.
-INTEGER = re.compile(r"[+-]?\d+")
 
+def check_environment(schema: dict[str, t.Any], prefix: str) -> None:
+    """Refuse a setting's environment variable the SDK would misread.
 
-def check_env_integers(schema: dict[str, t.Any], prefix: str) -> None:
-    """Refuse an integer setting's environment variable that is not a whole number.
-
-    The SDK would end in a traceback from ``int()``.
+    The SDK ends in a traceback on an integer that is not a whole number and on
+    an object or array that is not JSON.
     """
     for name, spec in schema["properties"].items():
         variable = prefix + name.upper().replace("-", "_")
         value = os.environ.get(variable)
-        if (
-            value is not None
-            and "integer" in _types(spec)
-            and not INTEGER.fullmatch(value.strip())
-        ):
+        if value is None:
+            continue
+        types = _types(spec)
+        if "integer" in types and not INTEGER.fullmatch(value.strip()):
             raise InvalidConfigError(
                 f"invalid settings: {variable} must be a whole number, not {value!r}"
             )
+        if "number" in types and _number(value) is None:
+            raise InvalidConfigError(
+                f"invalid settings: {variable} must be a number, not {value!r}"
+            )
+        if "object" in types or ("array" in types and value.lstrip().startswith("[")):
+            try:
+                parse_json(value, variable)
+            except InvalidInputError as exc:
+                raise InvalidConfigError(f"invalid settings: {exc}") from None
+
+
+def typed_environment(config: dict[str, t.Any], schema: dict[str, t.Any]) -> None:
+    """Turn number settings the SDK read from the environment (as text) into numbers."""
+    for name, value in config.items():
+        spec = schema["properties"].get(name, {})
+        if isinstance(value, str) and "number" in _types(spec):
+            config[name] = _number(value)
+
+
+def _number(text: str) -> decimal.Decimal | None:
+    """A finite number written in decimal, as a JSON file gives it; else None."""
+    try:
+        number = decimal.Decimal(text.strip())
+    except decimal.InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 def load(config: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -208,7 +242,7 @@ def load(config: dict[str, t.Any]) -> dict[str, t.Any]:
     a ``.env`` file's too), then the defaults; errors never echo a secret.
     """
     load_dotenv(find_dotenv(usecwd=True))
-    check_env_integers(SCHEMA, ENV_PREFIX)
+    check_environment(SCHEMA, ENV_PREFIX)
     config = {**config, **_from_env(SCHEMA, ENV_PREFIX)}
     check_secrets(config, SCHEMA)
     defaults = {
@@ -262,6 +296,7 @@ def check_values(config: dict[str, t.Any]) -> None:
     """Check the API URL's scheme, the source's llm, the start date, the login."""
     _check_api_url(config.get("api_url") or "")
     sources.check(config)
+    _check_user_agent(config.get("user_agent") or "")
     start = config.get("start_date")
     if start:
         try:
@@ -294,12 +329,68 @@ def unknown(config: dict[str, t.Any], schema: dict[str, t.Any]) -> list[str]:
 
 
 def _check_api_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+    """Refuse an ``api_url`` requests might read otherwise than this check does.
+
+    The host is the one urllib3 (which requests uses) connects to, and
+    ``urlsplit`` must read the same scheme, host and port: a URL the two parsers
+    read differently could pass the loopback check and send the password
+    elsewhere.
+    """
+    if "@" in url:
         raise InvalidConfigError(
-            f"invalid settings: api_url {parts.scheme}://{parts.hostname} would send "
-            "the password in clear text; use https://"
+            "invalid settings: api_url must not hold a login or password "
+            "(user@host); give them as the login and password settings"
         )
+    if "\\" in url or any(c.isspace() or not c.isprintable() for c in url):
+        raise InvalidConfigError(
+            f"invalid settings: api_url {url!r} has a backslash, a space or a "
+            "control character"
+        )
+    if "?" in url or "#" in url:
+        raise InvalidConfigError(
+            f"invalid settings: api_url {url!r} must have no query string (?) "
+            "or fragment (#)"
+        )
+    try:
+        connects = parse_url(url)
+        split = urlsplit(url)
+        port = split.port
+    except (LocationParseError, ValueError):
+        raise InvalidConfigError(
+            f"invalid settings: api_url {url!r} is not a URL"
+        ) from None
+    host = (connects.host or "").lower()
+    if (connects.scheme, host.strip("[]"), connects.port) != (
+        split.scheme,
+        split.hostname or "",
+        port,
+    ):
+        raise InvalidConfigError(
+            f"invalid settings: api_url {url!r} is ambiguous (URL parsers read "
+            "its host differently)"
+        )
+    if split.scheme == "http" and not _is_loopback(split.hostname or ""):
+        raise InvalidConfigError(
+            f"invalid settings: api_url http://{host} would send the password in "
+            "clear text; use https://"
+        )
+
+
+def _check_user_agent(value: str) -> None:
+    """Refuse a User-Agent requests or http.client would fail to send."""
+    try:
+        check_header_validity(("User-Agent", value))
+        value.encode("latin-1")
+    except (InvalidHeader, UnicodeEncodeError):
+        raise InvalidConfigError(
+            "invalid settings: user_agent must be one line of Latin-1 text with no "
+            "leading space"
+        ) from None
+
+
+def api_host(url: str) -> str:
+    """The host of a checked ``api_url``, lower case, IPv6 without brackets."""
+    return (urlsplit(url).hostname or "").lower()
 
 
 def _is_loopback(host: str) -> bool:

@@ -32,7 +32,6 @@ from tap_dataforseo_gemini.client import DataForSEOStream
 from tap_dataforseo_gemini.concurrency import ReadAhead, ordered_map
 from tap_dataforseo_gemini.errors import (
     APIError,
-    InvalidStateError,
     MalformedAnswerError,
 )
 from tap_dataforseo_gemini.progress import Progress, every, waiting
@@ -247,7 +246,6 @@ class TaskResultsStream(TaskBookmarked, DataForSEOStream):
         Times are the API's (its ``Date`` header), never the machine's.
         """
         api_host = (urlsplit(self.url_base).hostname or "").lower()
-        self._refuse_other_sources(api_host)
         bookmark = delivery.Bookmark(
             self.stream_state, self.se, api_host, source=self.source.name
         )
@@ -267,21 +265,6 @@ class TaskResultsStream(TaskBookmarked, DataForSEOStream):
             self.logger.warning(warning)
         self._plan = delivery.Plan(bookmark, tasks, reconciliation)
         self._ledger = (start.since, queried_at)
-
-    def _refuse_other_sources(self, api_host: str) -> None:
-        """Refuse a state holding another source's bookmark: one state, one source."""
-        bookmarks = self.tap_state.get("bookmarks") or {}
-        for source in sources.SOURCES.values():
-            other = bookmarks.get(source.results)
-            if source.results != self.name and other:
-                owner = delivery.owner(
-                    {"source": source.name, **other}, self.source.name, "?", api_host
-                )
-                raise InvalidStateError(
-                    f"invalid state: it belongs to {owner}, this run reads source "
-                    f"{self.source.name} ({self.se} at {api_host}): give this "
-                    "extractor its own state"
-                )
 
     def _to_collect(
         self, plan: delivery.Plan, progress: Progress
@@ -374,6 +357,7 @@ class TaskResultsStream(TaskBookmarked, DataForSEOStream):
             return "not ready"
         record = self._record(task.id, answer)
         record["date_posted"] = task.date_posted
+        record["cost"] = task.cost
         yield record
         plan.delivered(task)
         if record["raw_answer"] is None and record["status_code"] == envelope.OK:
@@ -459,6 +443,8 @@ class TaskRowsStream(TaskBookmarked):
     """
 
     state_partitioning_keys = ()
+    #: Read like the other streams' records (see ``DataForSEOStream``).
+    TYPE_CONFORMANCE_LEVEL = DataForSEOStream.TYPE_CONFORMANCE_LEVEL
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Start a run with no SCHEMA message written."""

@@ -15,14 +15,16 @@ from singer_sdk.exceptions import (
     FatalAPIError,
     RetriableAPIError,
 )
+from singer_sdk.helpers._classproperty import classproperty
 from singer_sdk.helpers.capabilities import (
     CapabilitiesEnum,
     PluginCapabilities,
     TapCapabilities,
 )
 from typing_extensions import override
+from urllib3.util import parse_url
 
-from tap_dataforseo_gemini import inputs, redact, settings, sources
+from tap_dataforseo_gemini import delivery, inputs, redact, settings, sources
 from tap_dataforseo_gemini.api.client import Shared
 from tap_dataforseo_gemini.errors import (
     DeadlineExceededError,
@@ -104,8 +106,6 @@ class TapDataForSEOGemini(Tap):
         **kwargs: t.Any,
     ) -> None:
         """Check the settings and state, then keep the password out of every line."""
-        if parse_env_config:
-            settings.check_env_integers(self.config_jsonschema, self._env_var_prefix)
         if isinstance(state, dict):
             inputs.check_state(state)
         if isinstance(catalog, dict):
@@ -127,10 +127,41 @@ class TapDataForSEOGemini(Tap):
         )
         for warning in settings.unknown(dict(self.config), self.config_jsonschema):
             self.logger.warning(warning)
+        self._check_state_owner()
 
-    # Private SDK hooks (no public ones): config errors without secrets, and the
-    # STATE re-emitted on a signal. tests/test_sdk_hooks.py fails if the SDK
-    # renames them.
+    def _check_state_owner(self) -> None:
+        """Refuse another source's, LLM's or host's state before the first request.
+
+        Each source keeps its bookmark under its results stream's name: a
+        bookmark there of another source is another source's state.
+        """
+        source = sources.of(self.config)
+        bookmarks = self.state.get("bookmarks", {})
+        for owner in sources.SOURCES.values():
+            bookmark = bookmarks.get(owner.results)
+            if isinstance(bookmark, dict) and (bookmark or owner is source):
+                # A copy: the check fills in what an older state lacks.
+                delivery.Bookmark(
+                    {"source": owner.name, **bookmark},
+                    source.se(self.config),
+                    settings.api_host(self.config["api_url"]),
+                    source=source.name,
+                )
+
+    # Private SDK hooks (no public ones): settings from the environment, config
+    # errors without secrets, and the STATE re-emitted on a signal.
+    # tests/test_sdk_hooks.py fails if the SDK renames them.
+
+    @classproperty
+    @override
+    def _env_var_config(cls) -> dict[str, t.Any]:
+        """Settings from environment variables: checked first, numbers as numbers."""
+        schema = cls.config_jsonschema
+        cls.append_builtin_config(schema)
+        settings.check_environment(schema, cls._env_var_prefix)
+        config = dict(super()._env_var_config)
+        settings.typed_environment(config, schema)
+        return config
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
@@ -146,29 +177,42 @@ class TapDataForSEOGemini(Tap):
             exc.errors = [mask(error) for error in exc.errors]
             raise
         if raise_errors:
-            settings.check_values(config)
+            settings.check_values(dict(self.config))
         return errors
 
     @override
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        """Re-emit the last STATE written (it covers written records), exit 128+N."""
-        # The SDK's StateWriter keeps a copy of the last STATE it wrote (private:
-        # no public accessor; tests/test_sdk_hooks.py checks it is still there).
-        last = getattr(self.state_writer, "_last_emitted_state", None)
-        stopped(signum, last, self.message_writer)
+        """Re-emit the last STATE written (it covers written records), exit 128+N.
+
+        Never into the middle of a message: the writer stops at the next message
+        boundary (``shutdown.Writer.stop``).
+        """
+        t.cast("Writer", self.message_writer).stop(signum)
 
     @cached_property
     def shared(self) -> Shared:
         """What every stream of the run shares: windows, in-flight bound, clock."""
         return Shared.from_settings(self.config, settings.WINDOWS, self.logger)
 
+    @override
+    def sync_all(self) -> None:
+        """Sync every stream, then log the run's request metrics in one line."""
+        try:
+            super().sync_all()
+        finally:
+            self.shared.request_metrics.log(self.logger)
+
     @classmethod
     def get_singer_command(cls) -> click.Command:
-        """The SDK's command line, with ``--test`` described as this tap runs it."""
+        """The SDK's command line; ``--test`` as this tap runs it, files read once."""
         command = super().get_singer_command()
         for param in command.params:
             if isinstance(param, click.Option) and param.name == "test":
                 param.help = TEST_HELP
+            elif param.name == "config":
+                param.callback = inputs.config_files
+            elif param.name in {"state", "catalog"}:
+                param.type = inputs.ReadOnce()
         return command
 
     def discover_streams(self) -> list[Stream]:
@@ -201,7 +245,11 @@ ONE_LINE_ERRORS = (
 
 
 def main() -> None:
-    """Run the command line; known failures end with one line and exit code 1."""
+    """Run the command line; known failures end with one line and exit code 1.
+
+    Stderr masks the password, as the Singer writer does stdout.
+    """
+    sys.stderr = redact.MaskedStream(sys.stderr)
     try:
         inputs.check_files(sys.argv[1:])
         code = TapDataForSEOGemini.cli.main(standalone_mode=False)
@@ -225,7 +273,7 @@ def main() -> None:
 
 
 def _host(exc: requests.exceptions.RequestException) -> str:
-    """The scheme, host and port a failed request went to."""
-    url = requests.utils.urlparse(exc.request.url if exc.request else "")
+    """The scheme, host and port a failed request went to (IPv6 in brackets)."""
+    url = parse_url(exc.request.url if exc.request else "")
     port = f":{url.port}" if url.port else ""
-    return f"{url.scheme}://{url.hostname}{port}"
+    return f"{url.scheme}://{url.host}{port}"

@@ -16,7 +16,7 @@ import requests
 
 from fake_dataforseo import Fault
 from fake_dataforseo.faults import OTHER_TASK_ID
-from tap_dataforseo_gemini import body, collect, envelope
+from tap_dataforseo_gemini import body, collect, envelope, redact
 from tap_dataforseo_gemini.errors import (
     DeadlineExceededError,
     MalformedAnswerError,
@@ -88,6 +88,20 @@ def test_a_body_that_is_not_utf8_is_kept_whole_in_base64(emulator):
     sent = base64.b64decode(kept["body_base64"])
     assert b'"text":"\xff' in sent
     assert f'"id":"{task_id}"'.encode() in sent
+
+
+def test_a_body_kept_in_base64_has_the_password_masked_first(monkeypatch):
+    password = "pässword-1"
+    monkeypatch.setattr(redact, "current", redact.Mask(redact.forms("me", password)))
+    basic = base64.b64encode(f"me:{password}".encode("latin-1")).decode()
+    body = b'{"text":"\xff ' + password.encode() + b" Basic " + basic.encode() + b'"}'
+    with pytest.raises(UnreadableAnswerError) as caught:
+        envelope.parse(body, "task_get")
+    kept = base64.b64decode(json.loads(caught.value.raw_answer)["body_base64"])
+    assert kept.startswith(b'{"text":"\xff ')
+    assert password.encode() not in kept
+    assert basic.encode() not in kept
+    assert kept.count(redact.MASK_BYTES) == 2
 
 
 def test_nesting_up_to_the_depth_limit_is_read_and_past_it_refused():

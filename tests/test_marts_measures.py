@@ -64,7 +64,8 @@ create schema dataforseo;
 create table dataforseo.llm_responses (
     id varchar, se varchar, status_code bigint, tag varchar, user_prompt varchar,
     request_model_name varchar, model_name varchar, datetime timestamp,
-    response_text varchar, fan_out_queries {json}, raw_answer varchar
+    response_text varchar, fan_out_queries {json}, raw_answer varchar,
+    money_spent double precision, cost double precision
 );
 create table dataforseo.llm_response_citations (
     id varchar, se varchar, item_index bigint, section_index bigint,

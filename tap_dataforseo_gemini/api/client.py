@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import urlsplit, urlunsplit
 
@@ -40,6 +40,7 @@ from tap_dataforseo_gemini.errors import (
     UnreadableAnswerError,
 )
 from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits, window_seconds
+from tap_dataforseo_gemini.request_metrics import RequestMetrics
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -73,6 +74,8 @@ class Shared:
     in_flight: InFlightLimit
     #: DataForSEO's clock, learnt from its answers' ``Date`` headers.
     api_clock: ApiClock
+    #: The run's answered requests by endpoint, logged once at the end.
+    request_metrics: RequestMetrics = field(default_factory=RequestMetrics)
 
     @classmethod
     def from_settings(

@@ -92,6 +92,8 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("models", "GET", f"{_LLM}/models"),
         Endpoint("task_post", "POST", f"{_LLM}/task_post", at_most_once=True),
         Endpoint("id_list", "POST", "/v3/ai_optimization/id_list", window="id_list"),
+        # The account's money, limits and spending so far (free).
+        Endpoint("user_data", "GET", "/v3/appendix/user_data"),
         # The consumer surfaces (issue 20): the same queue under other paths.
         *_queue("llm_scraper", _SCRAPER),
         *_queue("ai_mode", _AI_MODE),

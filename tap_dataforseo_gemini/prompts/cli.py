@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import math
+import os
 import sys
 import traceback
 import typing as t
@@ -75,6 +76,13 @@ def parser() -> argparse.ArgumentParser:
         "id_list to list a new task, and a killed run's task_post may still be "
         f"carried out; a smaller value counts as {floor})",
     )
+    posting.add_argument(
+        "--probe-seconds",
+        type=float,
+        default=post.PROBE_WAIT,
+        help="how long to wait for a model's first task of the period to settle "
+        "before its others are posted (default %(default).0f)",
+    )
     return main_parser
 
 
@@ -127,12 +135,24 @@ def main(argv: list[str] | None = None) -> None:
 def _post(args: argparse.Namespace) -> post.Summary:
     prompts = prompt_set.load(args.prompts)
     client = None
-    if not args.dry_run:
+    if not args.dry_run or _has_credentials(args.config):
         client = _client(args.config)
         problems = post.model_problems(prompts, client)
         if problems:
             raise prompt_set.InvalidPromptsError(args.prompts, problems)
-    return post.run(prompts, client, settle=args.settle_seconds)
+    if problems := prompts.price_problems():
+        raise prompt_set.InvalidPromptsError(args.prompts, problems)
+    return post.run(
+        prompts,
+        None if args.dry_run else client,
+        settle=args.settle_seconds,
+        probe_wait=args.probe_seconds,
+    )
+
+
+def _has_credentials(config: Path | None) -> bool:
+    """Whether a dry run can ask the API for its models lists."""
+    return config is not None or bool(os.environ.get(f"{settings.ENV_PREFIX}LOGIN"))
 
 
 def _client(path: Path | None) -> PromptsClient:

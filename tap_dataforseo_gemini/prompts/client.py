@@ -47,6 +47,11 @@ class PromptsClient:
         """The models list of one LLM."""
         return envelope.result_items(self.client.send("models", llm=llm), "models")
 
+    def user_data(self) -> dict[str, t.Any]:
+        """The account's ``user_data`` result (its ``money``...); {} if it has none."""
+        items = envelope.result_items(self.client.send("user_data"), "user_data")
+        return items[0] if items and isinstance(items[0], dict) else {}
+
     def posted_tags(self, since: datetime, prefix: str) -> dict[str, dict[str, t.Any]]:
         """``id_list`` since ``since``: id_list items by their ``tag``, if it starts so.
 

@@ -13,13 +13,14 @@ import json
 import os
 import stat
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from tap_dataforseo_gemini import redact
 from tap_dataforseo_gemini.delivery import SETTLE
 
 if t.TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
     from types import TracebackType
 
@@ -45,6 +46,10 @@ def absent_before(settle_seconds: float, now: datetime) -> datetime:
     return now - max(timedelta(seconds=settle_seconds), SETTLE_FLOOR)
 
 
+#: ``id_list`` shows a posted task finished and what it was charged in the end.
+SETTLED = "settled"
+
+
 class JournalLockedError(RuntimeError):
     """Another run holds the journal."""
 
@@ -64,6 +69,10 @@ class Entry:
     outcome: str
     intended_at: datetime
     id: str | None = None
+    #: What ``task_post`` charged the task, USD (None: unknown).
+    cost: float | None = None
+    #: What it was charged in the end, once ``id_list`` shows it finished, USD.
+    settled: float | None = None
 
 
 class Journal:
@@ -78,14 +87,11 @@ class Journal:
             CorruptJournalError: a line other than a torn last one is unreadable.
         """
         self.path = path
-        self._file = _open(path)
-        try:
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        self._file = _locked(path)
+        while not _same_file(self._file, path):
+            # A run pruning the journal renamed a new file over the one opened.
             self._file.close()
-            raise JournalLockedError(
-                f"another dataforseo-prompts run is using {path}"
-            ) from None
+            self._file = _locked(path)
         try:
             self.entries = self._read()
         except CorruptJournalError:
@@ -139,6 +145,10 @@ class Journal:
         """Record that the API created a task."""
         self._write([{"event": POSTED, "tag": tag, "id": task_id, "cost": cost}])
 
+    def settled(self, tag: str, cost: float) -> None:
+        """Record what a posted task was charged once it finished."""
+        self._write([{"event": SETTLED, "tag": tag, "cost": cost}])
+
     def not_posted(self, tag: str, reason: str) -> None:
         """Record that a task was certainly not created."""
         self._write([{"event": NOT_POSTED, "tag": tag, "reason": reason}])
@@ -166,6 +176,37 @@ class Journal:
         os.fsync(self._file.fileno())
         for event in events:
             _apply(self.entries, event)
+
+    def prune(self, keep: Callable[[str], bool]) -> int:
+        """Keep only the tags ``keep`` accepts; how many tags went.
+
+        The kept entries are written to a new file beside the journal, synced and
+        locked, then renamed over it: a crash leaves the old journal or the new
+        one, each whole.
+        """
+        gone = [tag for tag in self.entries if not keep(tag)]
+        if not gone:
+            return 0
+        kept = {tag: e for tag, e in self.entries.items() if keep(tag)}
+        spare = self.path.with_name(self.path.name + ".pruned")
+        text = "".join(
+            json.dumps(event, sort_keys=True) + "\n"
+            for tag, entry in kept.items()
+            for event in _events(tag, entry)
+        )
+        spare.write_text(text, encoding="utf-8")
+        new = _locked(spare)
+        os.fsync(new.fileno())
+        spare.replace(self.path)
+        directory = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+        self._file.close()
+        self._file = new
+        self.entries = kept
+        return len(gone)
 
     def close(self) -> None:
         """Unlock and close the journal."""
@@ -218,11 +259,57 @@ def _apply(entries: dict[str, Entry], event: dict[str, t.Any]) -> None:
     if kind == "intent":
         entries[tag] = Entry(UNKNOWN, datetime.fromisoformat(event["at"]))
     elif kind == POSTED:
-        entries[tag] = Entry(POSTED, _known(entries, tag), event["id"])
+        cost = event.get("cost")
+        entries[tag] = Entry(POSTED, _known(entries, tag), event["id"], _usd(cost))
+    elif kind == SETTLED:
+        entries[tag] = replace(entries[tag], settled=_usd(event["cost"]))
     elif kind == NOT_POSTED:
         entries[tag] = Entry(NOT_POSTED, _known(entries, tag))
     else:
         raise KeyError(kind)
+
+
+def _locked(path: Path) -> t.IO[str]:
+    """Open a journal file for appending and lock it, or say who holds it."""
+    file = _open(path)
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        file.close()
+        raise JournalLockedError(
+            f"another dataforseo-prompts run is using {path}"
+        ) from None
+    return file
+
+
+def _same_file(file: t.IO[str], path: Path) -> bool:
+    """Whether an open file is still the one at ``path``."""
+    try:
+        return os.path.samestat(os.fstat(file.fileno()), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def _events(tag: str, entry: Entry) -> list[dict[str, t.Any]]:
+    """The events that make an entry again."""
+    events: list[dict[str, t.Any]] = [
+        {"event": "intent", "tag": tag, "at": entry.intended_at.isoformat()}
+    ]
+    if entry.outcome == POSTED:
+        events.append({"event": POSTED, "tag": tag, "id": entry.id, "cost": entry.cost})
+    if entry.settled is not None:
+        events.append({"event": SETTLED, "tag": tag, "cost": entry.settled})
+    if entry.outcome == NOT_POSTED:
+        events.append({"event": NOT_POSTED, "tag": tag, "reason": "kept by pruning"})
+    return events
+
+
+def _usd(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if value is None:
+        return None
+    raise TypeError(value)
 
 
 def _known(entries: dict[str, Entry], tag: str) -> datetime:

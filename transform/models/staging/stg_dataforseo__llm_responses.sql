@@ -15,6 +15,8 @@ api as (
         'user_prompt': 'varchar',
         'request_model_name': 'varchar',
         'model_name': 'varchar',
+        'money_spent': 'double precision',
+        'cost': 'double precision',
         'datetime': 'timestamp',
         'response_text': 'varchar',
         'fan_out_queries': 'varchar',
@@ -32,6 +34,7 @@ app as (
         'tag': 'varchar',
         'keyword': 'varchar',
         'model': 'varchar',
+        'cost': 'double precision',
         'datetime': 'timestamp',
         'answer_text': 'varchar',
         'fan_out_queries': 'varchar',
@@ -48,6 +51,7 @@ ai_mode as (
         'raw_answer': 'varchar',
         'tag': 'varchar',
         'keyword': 'varchar',
+        'cost': 'double precision',
         'datetime': 'timestamp',
         'answer_text': 'varchar',
     }) }}
@@ -66,6 +70,8 @@ answers as (
         user_prompt,
         request_model_name,
         model_name,
+        cast(money_spent as double precision) as money_spent,
+        cast(cost as double precision) as cost,
         datetime,
         response_text,
         {{ json_text('fan_out_queries') }} as fan_out_queries
@@ -83,6 +89,8 @@ answers as (
         keyword as user_prompt,
         cast(null as varchar) as request_model_name,
         model as model_name,
+        cast(null as double precision) as money_spent,
+        cast(cost as double precision) as cost,
         datetime,
         answer_text as response_text,
         {{ json_text('fan_out_queries') }} as fan_out_queries
@@ -100,6 +108,8 @@ answers as (
         keyword as user_prompt,
         cast(null as varchar) as request_model_name,
         cast(null as varchar) as model_name,
+        cast(null as double precision) as money_spent,
+        cast(cost as double precision) as cost,
         datetime,
         answer_text as response_text,
         cast(null as varchar) as fan_out_queries
@@ -121,6 +131,8 @@ renamed as (
         user_prompt,
         request_model_name,
         model_name,
+        money_spent,
+        cost,
         -- Both loaders store the answer's time as a UTC timestamp.
         cast(datetime as timestamp) as answered_at,
         cast(datetime as date) as answered_on,
