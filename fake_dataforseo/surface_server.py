@@ -24,6 +24,7 @@ STORAGE_WINDOW = timedelta(days=30)
 READY_PAGE = 1000
 MAX_POST_TASKS = 100
 MSG_TOO_MANY_TASKS = "You can set no more than 100 tasks at a time."
+MSG_NO_FUNDS = "Insufficient funds: the balance cannot cover this task."
 MSG_COST_LIMIT = (
     "The cost limit has been exceeded. You can modify your cost limit in the user "
     "panel."
@@ -37,6 +38,9 @@ class SurfaceEndpoints:
     seed: int
     charged: float
     cost_limit: float | None
+    deposit: float
+    _paid: list[str]
+    _spent: Callable[[], float]
     _lock: threading.Lock
     _ledger: Ledger
     _answers: dict[str, bytes]
@@ -120,10 +124,11 @@ class SurfaceEndpoints:
         total = 0.0
         with self._lock:
             now = self.now().replace(microsecond=0)
+            spent = self._spent()
             for position, item in enumerate(items):
                 params = item if isinstance(item, dict) else {}
                 data = s.task_data(surface, params)
-                refusal = self._surface_refusal(surface, item, position)
+                refusal = self._surface_refusal(surface, item, position, spent)
                 if refusal is not None:
                     code, message = refusal
                     refused = {"path": path, "data": data, "result": None}
@@ -140,6 +145,8 @@ class SurfaceEndpoints:
                     postback=bool(params.get("postback_url")),
                     now=now,
                 )
+                self._paid.append(task.id)
+                spent += price
                 self.charged = round(self.charged + price, 6)
                 total += price
                 created = {"path": path, "data": data, "result": None, "cost": price}
@@ -147,7 +154,7 @@ class SurfaceEndpoints:
         return p.envelope(20000, "Ok.", out, cost=round(total, 6))
 
     def _surface_refusal(
-        self, surface: s.Surface, item: Any, position: int
+        self, surface: s.Surface, item: Any, position: int, spent: float
     ) -> tuple[int, str] | None:
         if position >= MAX_POST_TASKS:
             return 40006, MSG_TOO_MANY_TASKS
@@ -158,4 +165,6 @@ class SurfaceEndpoints:
         limit = self.cost_limit
         if limit is not None and self.charged + price > limit + 1e-9:
             return 40203, MSG_COST_LIMIT
+        if self.deposit - spent < price - 1e-9:
+            return 40210, MSG_NO_FUNDS
         return None

@@ -151,3 +151,12 @@ def test_a_surface_task_is_not_found_on_another_surface(make_emulator):
         got = call(emulator, "GET", f"{prefix}/task_get/advanced/{task_id}")
         assert got["tasks"][0]["status_code"] == 40400
     assert emulator.collected_ids() == set()
+
+
+def test_a_surface_task_is_paid_from_the_balance_and_refused_past_it(make_emulator):
+    emulator = make_emulator()
+    emulator.deposit = 0.0030
+    body = [{"keyword": "k", "language_code": "en", "location_code": 2840}] * 3
+    posted = call(emulator, "POST", AI_MODE + "/task_post", body)
+    assert [task["status_code"] for task in posted["tasks"]] == [20100, 20100, 40210]
+    assert emulator.balance == 0.0006
