@@ -188,3 +188,16 @@ def test_an_llm_the_scraper_does_not_have_is_refused_in_one_line(emulator):
     )
     assert "Traceback" not in run.stderr
     assert emulator.requests == []
+
+
+@each_surface
+def test_connection_test_lists_the_surfaces_queue_and_collects_nothing(
+    make_emulator, surface: Surface
+):
+    emulator = make_emulator(seed=209)
+    emulator.add_tasks(3, se=surface.key)
+    run = run_tap(surface.config(emulator.url), extra=["--test"])
+    assert run.returncode == 0, run.stderr
+    assert len(run.records("ready_tasks")) == 1
+    assert emulator.collected_ids() == set()
+    assert len(emulator.ready_ids(surface.key)) == 3
