@@ -17,6 +17,7 @@ import tempfile
 import typing as t
 from pathlib import Path
 
+from bench.backlog import backlog, collection_bound, ledger_bound
 from bench.harness import ROOT, Emulator, TapRun, run_tap, tap_config
 from bench.writer import MESSAGES, compare
 from tap_dataforseo_gemini.rate_limit import WINDOW_VARIABLE
@@ -42,7 +43,16 @@ ACCOUNT_TASKS = {False: 11000, True: 1830}
 #: The most 40202 answers a run against the 2000/min account may meet: a
 #: handful with headers; without, the few calls probing past the limit.
 REFUSED_TARGET = {"headers": 5, "no headers": 10}
-SCENARIOS = ("throughput", "cpu", "ceiling", "account", "memory", "bombs", "writer")
+SCENARIOS = (
+    "throughput",
+    "cpu",
+    "ceiling",
+    "account",
+    "memory",
+    "bombs",
+    "writer",
+    "backlog",
+)
 #: The ``cpu`` scenario compares with this git revision, and runs each this often.
 BEFORE, CPU_RUNS = "main", 3
 #: Peak RSS of a run of gzip bombs: 64 answers of 1 MiB (a bomb is refused past
@@ -65,20 +75,15 @@ def fastest_run(
 ) -> float:
     """The shortest run the settings allow, in seconds, startup aside.
 
-    The listing calls go one after another, ``id_list`` pages at most
-    ``ID_LIST_LIMIT`` a window; then ``workers`` task_get calls run at once. The
-    tap's window lets ``limit`` calls go at once and holds each slot until a
-    window after its call ends: the next ``limit`` calls go one window and one
-    latency after the first of those.
+    The ledger's pages (``ID_LIST_LIMIT`` a window) are read while the tasks of
+    those already read are collected: the longer of the two bounds.
     """
-    rate = workers / latency if latency > 0 else float("inf")
-    pages = tasks // 1000 + 1
-    start = non_task_calls(tasks) * latency + (pages - 1) // ID_LIST_LIMIT * window
-    left = tasks + non_task_calls(tasks)
-    while left > limit:
-        start += max(window + latency, limit / rate)
-        left -= limit
-    return start + left / rate
+    return max(
+        ledger_bound(tasks, window, latency),
+        collection_bound(
+            tasks + non_task_calls(tasks), limit, window, latency, workers
+        ),
+    )
 
 
 def check(run: TapRun, tasks: int) -> str:
@@ -451,6 +456,11 @@ def main(argv: list[str] | None = None) -> int:
         "memory": memory,
         "bombs": bombs,
         "writer": writer,
+        "backlog": lambda args: backlog(
+            args,
+            lambda *run: limited_run(args, *run),
+            args.settings.get("max_concurrent_requests", DEFAULT_WORKERS),
+        ),
     }
     ok = True
     for name in chosen:

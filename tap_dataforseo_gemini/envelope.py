@@ -13,6 +13,7 @@ from itertools import accumulate
 from types import UnionType
 
 from tap_dataforseo_gemini import redact
+from tap_dataforseo_gemini.api.endpoints import named
 from tap_dataforseo_gemini.errors import (
     AccountError,
     APIError,
@@ -83,16 +84,6 @@ def is_transient(status_code: int) -> bool:
 
 #: Waits (seconds) before asking again for a task that answered a task-level error.
 TASK_RETRY_WAITS = (1.0, 2.0)
-
-
-def retries_task(status_code: int) -> bool:
-    """Tell whether a ``task_get`` task status is asked again, quickly, in the run.
-
-    Any task-level error is (a task-level 50000 too: the vendor's cure for it is
-    posting the task again, so it is not retried for minutes); the last answer
-    becomes a failure record.
-    """
-    return status_code != OK and status_code not in NOT_READY
 
 
 def is_payment_problem(status_code: int) -> bool:
@@ -249,7 +240,7 @@ def _envelope_problem(body: object, endpoint: str) -> str | None:
         return "'tasks' is not a list"
     # A task_get task of the wrong shape is the task's problem (a failure
     # record), not the request's: retrying it would stop every later run.
-    checked = [] if endpoint == "task_get" else tasks
+    checked = [] if _tasks_own_errors(endpoint) else tasks
     problems = (task_problem(task) for task in checked)
     return next(
         (
@@ -300,9 +291,9 @@ def check(response: requests.Response, endpoint: str) -> None:
 
     The HTTP status comes first (401, 402, 404 and 5xx are the only codes the API
     documents besides 200; a 429 from anything in between is retried after its
-    ``Retry-After``), then the envelope's status, then each task's; a
-    ``task_get`` task's own error (but 40202 and 40209) is the task's, not the
-    request's.
+    ``Retry-After``), then the envelope's status, then each task's; on an
+    endpoint whose task errors are the task's (``task_get``, see the endpoint
+    table), a task's own error (but 40202 and 40209) is not the request's.
     """
     code = response.status_code
     if code == HTTPStatus.TOO_MANY_REQUESTS:
@@ -336,7 +327,7 @@ def check(response: requests.Response, endpoint: str) -> None:
         if task_problem(task):
             continue
         if is_transient(task["status_code"]) and (
-            endpoint != "task_get"
+            not _tasks_own_errors(endpoint)
             or task["status_code"] in {RATE_LIMITED, TOO_MANY_IN_FLIGHT}
         ):
             raise transient_error(
@@ -345,6 +336,11 @@ def check(response: requests.Response, endpoint: str) -> None:
                 f"{task['status_message']}",
                 response,
             )
+
+
+def _tasks_own_errors(endpoint: str) -> bool:
+    """Whether the endpoint's task-level errors are its tasks' (the table says)."""
+    return named(endpoint).task_errors == "task"
 
 
 def _status_of(response: requests.Response) -> int | None:

@@ -22,6 +22,14 @@ class EndpointNotFoundError(APIError):
     """The API has no such endpoint (HTTP 404, status 40400)."""
 
 
+class UnknownOutcomeError(APIError):
+    """An at-most-once POST (``task_post``) lost its answer: its tasks may exist."""
+
+
+class CostLimitError(PaymentRequiredError):
+    """The account's own cost limit refused the posting (40203)."""
+
+
 class AccountError(FatalAPIError):
     """The account may not make calls now (40201, 40203, 40207): its owner must act."""
 

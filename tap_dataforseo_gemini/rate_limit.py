@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+
+from tap_dataforseo_gemini.clock import parse_date
 
 #: Calls this close to leaving the window count as gone (absorbs float rounding).
 _EPSILON = 1e-6
@@ -65,13 +66,11 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         return float(count(value.strip()) or 0)
     except MalformedHeaderError:
         pass
-    try:
-        until = parsedate_to_datetime(value)
-        sent = headers.get("Date")
-        now = parsedate_to_datetime(sent) if sent else datetime.now(UTC)
-        return max((until - now).total_seconds(), 0.0)
-    except (TypeError, ValueError, IndexError):
+    until = parse_date(value)
+    if until is None:
         return None
+    now = parse_date(headers.get("Date")) or datetime.now(UTC)
+    return max((until - now).total_seconds(), 0.0)
 
 
 class RateLimiter:

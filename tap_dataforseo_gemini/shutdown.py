@@ -83,15 +83,15 @@ class Writer(MsgSpecWriter):
             timer.start()
 
 
-def say(message: str) -> None:
-    """Write one masked line to stderr."""
-    sys.stderr.write(f"{NAME}: error: {redact.current(message)}\n")
+def say(message: str, command: str = NAME) -> None:
+    """Write one masked error line of ``command`` to stderr."""
+    sys.stderr.write(f"{command}: error: {redact.current(message)}\n")
     sys.stderr.flush()
 
 
-def fail(message: str) -> t.NoReturn:
+def fail(message: str, command: str = NAME) -> t.NoReturn:
     """End the run with one line and exit code 1."""
-    say(message)
+    say(message, command)
     sys.exit(1)
 
 

@@ -10,7 +10,6 @@ from functools import cached_property
 import click
 import requests
 from singer_sdk import Tap
-from singer_sdk import typing as th
 from singer_sdk.exceptions import (
     ConfigValidationError,
     FatalAPIError,
@@ -26,16 +25,13 @@ from typing_extensions import override
 from urllib3.util import parse_url
 
 from tap_dataforseo_gemini import delivery, inputs, redact, settings
-from tap_dataforseo_gemini.client import Shared
-from tap_dataforseo_gemini.clock import ApiClock
-from tap_dataforseo_gemini.concurrency import InFlightLimit
+from tap_dataforseo_gemini.api.client import Shared
 from tap_dataforseo_gemini.errors import (
     DeadlineExceededError,
     InvalidConfigError,
     InvalidInputError,
     InvalidStateError,
 )
-from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits, window_seconds
 from tap_dataforseo_gemini.shutdown import (
     NAME,
     TargetClosedError,
@@ -83,143 +79,7 @@ class TapDataForSEOGemini(Tap):
         PluginCapabilities.STRUCTURED_LOGGING,
     ]
 
-    config_jsonschema = th.PropertiesList(
-        th.Property(
-            "login",
-            th.StringType,
-            required=True,
-            title="API login",
-            description="DataForSEO API login (the account's e-mail address)",
-        ),
-        th.Property(
-            "password",
-            th.StringType,
-            required=True,
-            secret=True,
-            title="API password",
-            description="DataForSEO API password (not the dashboard password)",
-        ),
-        th.Property(
-            "api_url",
-            th.StringType(pattern=r"^https?://[^/\s]+"),
-            default="https://api.dataforseo.com",
-            title="API URL",
-            description="API host; https://sandbox.dataforseo.com for the free sandbox",
-        ),
-        th.Property(
-            "llm",
-            th.StringType,
-            default="gemini",
-            allowed_values=["gemini", "chat_gpt", "claude"],
-            title="LLM",
-            description="Whose task queue to read: gemini, chat_gpt or claude",
-        ),
-        th.Property(
-            "collection_mode",
-            th.StringType,
-            default="same_run",
-            allowed_values=["same_run", "next_run"],
-            title="Collection mode",
-            description=(
-                "same_run: collect tasks in the run that lists them, reconciled with "
-                "id_list so a crash loses nothing; next_run: collect listed tasks in "
-                "the next run, from committed state (no id_list needed)"
-            ),
-        ),
-        th.Property(
-            "start_date",
-            th.DateTimeType,
-            title="Start date",
-            description=(
-                "Earliest posting time a first run reconciles from with id_list "
-                "(default: 30 days back, as long as task_get keeps results)"
-            ),
-        ),
-        th.Property(
-            "request_timeout",
-            th.IntegerType(exclusive_minimum=0, maximum=settings.LONGEST_WAIT),
-            default=60,
-            title="Request timeout",
-            description=(
-                "Seconds one request may take, from connecting to the answer's last "
-                "byte; a slower answer is retried"
-            ),
-        ),
-        th.Property(
-            "max_answer_bytes",
-            th.IntegerType(minimum=1),
-            default=64 * 1024 * 1024,
-            title="Largest answer",
-            description=(
-                "Bytes an answer may have once decompressed (64 MiB: a task_get "
-                "answer is a few kB); a larger task_get answer becomes a failure "
-                "record, a larger listing answer ends the run"
-            ),
-        ),
-        th.Property(
-            "user_agent",
-            th.StringType,
-            default=f"{NAME}/0.1.0",
-            title="User agent",
-            description="User-Agent header sent with every request",
-        ),
-        th.Property(
-            "max_concurrent_requests",
-            th.IntegerType(minimum=1),
-            default=64,
-            title="Concurrent task_get requests",
-            description=(
-                "task_get requests in flight at once; 64 reaches 10,000 calls a "
-                "minute at 300 ms an answer. Fewer after a 40209 answer"
-            ),
-        ),
-        th.Property(
-            "rate_limit_per_minute",
-            th.IntegerType(minimum=1),
-            default=10000,
-            title="Account rate limit",
-            description=(
-                "Requests a minute for the whole account (all endpoints); "
-                "DataForSEO's default since 2026-10-19. The tap paces lower when "
-                "X-RateLimit-Limit or a 40202 answer shows the account allows less"
-            ),
-        ),
-        th.Property(
-            "tasks_ready_rate_limit_per_minute",
-            th.IntegerType(minimum=1),
-            default=20,
-            title="tasks_ready rate limit",
-            description="tasks_ready calls a minute",
-        ),
-        th.Property(
-            "id_list_rate_limit_per_minute",
-            th.IntegerType(minimum=1),
-            default=10,
-            title="id_list rate limit",
-            description="id_list calls a minute",
-        ),
-        th.Property(
-            "max_tries",
-            th.IntegerType(minimum=1),
-            default=8,
-            title="Tries per request",
-            description="Tries per request on transient errors before the run fails",
-        ),
-        th.Property(
-            "max_retry_seconds",
-            th.NumberType(exclusive_minimum=0),
-            default=300.0,
-            title="Retry time per request",
-            description="Seconds one request may spend retrying before the run fails",
-        ),
-        th.Property(
-            "progress_interval_seconds",
-            th.NumberType(exclusive_minimum=0, maximum=settings.LONGEST_WAIT),
-            default=30.0,
-            title="Progress interval",
-            description="Seconds between progress lines while collecting",
-        ),
-    ).to_dict()
+    config_jsonschema = settings.SCHEMA
 
     def __init__(
         self,
@@ -309,21 +169,7 @@ class TapDataForSEOGemini(Tap):
     @cached_property
     def shared(self) -> Shared:
         """What every stream of the run shares: windows, in-flight bound, clock."""
-        window = window_seconds()
-        rate_limits = RateLimits(
-            RateLimiter(self.config["rate_limit_per_minute"], window),
-            {
-                "tasks_ready": RateLimiter(
-                    self.config["tasks_ready_rate_limit_per_minute"], window
-                ),
-                "id_list": RateLimiter(
-                    self.config["id_list_rate_limit_per_minute"], window
-                ),
-            },
-            self.logger,
-        )
-        in_flight = InFlightLimit(self.config["max_concurrent_requests"])
-        return Shared(rate_limits, in_flight, ApiClock())
+        return Shared.from_settings(self.config, settings.WINDOWS, self.logger)
 
     @override
     def sync_all(self) -> None:

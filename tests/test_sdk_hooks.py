@@ -35,8 +35,9 @@ PRIVATE_TAP_NAMES = {
 
 #: Private SDK names the shared client calls, and why (see client.py).
 PRIVATE_CLIENT_NAMES = {
-    "_request": "task_get and id_list go through the SDK's request function and its "
-    "request metrics; request_records cannot hand back a task's envelope",
+    "_request": "the API client sends the streams' requests with the SDK's request "
+    "function (api/client.py's transport): its auth and request metrics; "
+    "request_records cannot hand back a task's envelope",
     "_write_request_duration_log": "request metrics are summed up once a run; one "
     "METRIC line per request only at DEBUG",
 }

@@ -15,22 +15,20 @@ from pathlib import Path
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
-from tap_dataforseo_gemini import redact
+from tap_dataforseo_gemini import redact, settings, shutdown
+from tap_dataforseo_gemini.api.client import Client, Shared
 from tap_dataforseo_gemini.delivery import LEDGER_KEPT
 from tap_dataforseo_gemini.errors import InvalidConfigError
 from tap_dataforseo_gemini.prompts import post, prompt_set
-from tap_dataforseo_gemini.prompts.client import TaskPostStream
+from tap_dataforseo_gemini.prompts.client import PromptsClient
 from tap_dataforseo_gemini.prompts.journal import (
     SETTLE_FLOOR,
     CorruptJournalError,
     JournalLockedError,
     UnusableJournalError,
 )
-from tap_dataforseo_gemini.tap import TapDataForSEOGemini
 
 NAME = "dataforseo-prompts"
-#: The tap's settings in the environment start so.
-ENV_PREFIX = "TAP_DATAFORSEO_GEMINI_"
 #: Errors that end a run with one line and exit code 1.
 ONE_LINE_ERRORS = (
     prompt_set.InvalidPromptsError,
@@ -119,15 +117,15 @@ def main(argv: list[str] | None = None) -> None:
         summary = _post(args)
     except prompt_set.InvalidPromptsError as exc:
         for problem in str(exc).splitlines():
-            _say(problem)
+            shutdown.say(problem, NAME)
         sys.exit(1)
     except post.PostingStoppedError as exc:
         _print(exc.summary.line())
-        _fail(f"stopped posting: {exc}")
+        shutdown.fail(f"stopped posting: {exc}", NAME)
     except ONE_LINE_ERRORS as exc:
-        _fail(str(exc))
+        shutdown.fail(str(exc), NAME)
     except requests.exceptions.RequestException as exc:
-        _fail(f"cannot reach the DataForSEO API ({type(exc).__name__})")
+        shutdown.fail(f"cannot reach the DataForSEO API ({type(exc).__name__})", NAME)
     except Exception:  # a bug: its traceback, masked like every other line
         sys.stderr.write(redact.current(traceback.format_exc()))
         sys.exit(1)
@@ -154,26 +152,27 @@ def _post(args: argparse.Namespace) -> post.Summary:
 
 def _has_credentials(config: Path | None) -> bool:
     """Whether a dry run can ask the API for its models lists."""
-    return config is not None or bool(os.environ.get(f"{ENV_PREFIX}LOGIN"))
+    return config is not None or bool(os.environ.get(f"{settings.ENV_PREFIX}LOGIN"))
 
 
-def _client(config: Path | None) -> TaskPostStream:
-    """The tap, set up from its settings, lends its HTTP machinery."""
-    settings = _read_settings(config) if config else {}
-    tap = TapDataForSEOGemini(config=settings, parse_env_config=True)
-    return TaskPostStream(tap, tap.shared)
+def _client(path: Path | None) -> PromptsClient:
+    """The API client, set up from the tap's settings (file, then environment)."""
+    config = settings.load(_read_settings(path) if path else {})
+    redact.install(config["login"], config["password"])
+    shared = Shared.from_settings(config, settings.WINDOWS, post.LOGGER)
+    return PromptsClient(Client(config, shared, post.LOGGER, name=NAME))
 
 
 def _read_settings(path: Path) -> dict[str, t.Any]:
     try:
-        settings = json.loads(path.read_text(encoding="utf-8"))
+        found = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InvalidConfigError(f"cannot read {path} ({exc.strerror})") from None
     except ValueError:
         raise InvalidConfigError(f"{path} is not JSON") from None
-    if not isinstance(settings, dict):
+    if not isinstance(found, dict):
         raise InvalidConfigError(f"{path} does not hold a JSON object")
-    return settings
+    return found
 
 
 def _log_to_stderr() -> None:
@@ -188,13 +187,3 @@ def _log_to_stderr() -> None:
 def _print(line: str) -> None:
     """The summary line on stdout, masked."""
     print(f"{NAME}: {redact.current(line)}", flush=True)  # noqa: T201
-
-
-def _say(message: str) -> None:
-    """One error line on stderr, masked as the tap masks its own."""
-    sys.stderr.write(f"{NAME}: error: {redact.current(message)}\n")
-
-
-def _fail(message: str) -> t.NoReturn:
-    _say(message)
-    sys.exit(1)

@@ -29,14 +29,10 @@ from datetime import UTC, datetime, timedelta
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
-from tap_dataforseo_gemini.errors import EndpointNotFoundError
+from tap_dataforseo_gemini import envelope
+from tap_dataforseo_gemini.errors import EndpointNotFoundError, UnknownOutcomeError
 from tap_dataforseo_gemini.prompts import journal as jn
-from tap_dataforseo_gemini.prompts.client import (
-    COST_LIMIT,
-    TASK_CREATED,
-    TaskPostStream,
-    UnknownOutcomeError,
-)
+from tap_dataforseo_gemini.prompts.client import TASK_CREATED, PromptsClient
 from tap_dataforseo_gemini.prompts.plan import (
     TAG_PREFIX,
     Budget,
@@ -124,7 +120,7 @@ class Summary:
 
 def run(
     prompt_set: PromptSet,
-    client: TaskPostStream | None,
+    client: PromptsClient | None,
     *,
     settle: float,
     now: datetime | None = None,
@@ -190,7 +186,7 @@ def run(
     return summary
 
 
-def _money(client: TaskPostStream) -> dict[str, t.Any]:
+def _money(client: PromptsClient) -> dict[str, t.Any]:
     """The account's ``money`` from ``user_data``; {} if the API has none."""
     try:
         money = client.user_data().get("money")
@@ -227,7 +223,7 @@ def _is_usd(value: object) -> t.TypeGuard[float]:
     )
 
 
-def model_problems(prompt_set: PromptSet, client: TaskPostStream) -> list[str]:
+def model_problems(prompt_set: PromptSet, client: PromptsClient) -> list[str]:
     """What the LLMs' ``models`` lists say against the prompt set, one line each."""
     problems = []
     for llm, models in prompt_set.llms.items():
@@ -267,7 +263,7 @@ def model_problems(prompt_set: PromptSet, client: TaskPostStream) -> list[str]:
 
 def reconcile(
     journal: jn.Journal,
-    client: TaskPostStream,
+    client: PromptsClient,
     settle: float | None,
     *,
     since: datetime | None = None,
@@ -346,7 +342,7 @@ def _settled_cost(item: object) -> float | None:
 
 def _post_all(
     budget: Budget,
-    client: TaskPostStream,
+    client: PromptsClient,
     journal: jn.Journal,
     summary: Summary,
     period: Period,
@@ -386,7 +382,7 @@ def _post_all(
 def _await_settlement(
     task: Task,
     journal: jn.Journal,
-    client: TaskPostStream,
+    client: PromptsClient,
     period: Period,
 ) -> None:
     """Read ``id_list`` until a posted task shows its final charge, or time is up."""
@@ -409,7 +405,7 @@ def _await_settlement(
 
 def _post_batch(
     batch: list[Task],
-    client: TaskPostStream,
+    client: PromptsClient,
     journal: jn.Journal,
     summary: Summary,
     period: Period,
@@ -491,7 +487,7 @@ def _record(
                 )
             continue
         journal.not_posted(task.tag, f"{status} {answer['status_message']}")
-        if status == COST_LIMIT:
+        if status == envelope.COST_LIMIT:
             summary.stopped = (
                 "DataForSEO refused tasks: the account's cost limit is reached "
                 "(40203); raise it in the user panel"

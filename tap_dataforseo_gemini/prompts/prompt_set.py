@@ -15,7 +15,7 @@ from tap_dataforseo_gemini.prompts import prices
 
 #: The LLMs with a ``task_post`` endpoint, in the API's words.
 LLMS = ("gemini", "chat_gpt", "claude")
-#: ``task_post`` refuses a longer ``user_prompt`` or ``system_message`` [D-TP].
+#: ``task_post`` refuses a longer ``user_prompt`` or ``system_message``.
 MAX_TEXT = 500
 #: The most ``budget_usd`` (and ``max_cost_per_task_usd``) may say, USD.
 MAX_USD = 1_000_000
