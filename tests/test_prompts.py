@@ -265,9 +265,16 @@ def test_a_lost_answer_is_found_when_the_machine_clock_runs_ahead_of_the_api(
     post(emulator, prompts, capsys)
     code, out, err = post(emulator, prompts, capsys, "--settle-seconds", "0")
 
+    # The lost answer is the model's first task's, alone: the first run finds it
+    # and posts the other, or (id_list read within the same second) stops and the
+    # rerun finds it and posts the other. Either way nothing stays unknown.
     assert code == 0, err
-    assert "2 already posted" in out
-    assert len(emulator.tags()) == 2
+    posted, already = map(
+        int, re.search(r"posted (\d+) tasks.* (\d+) already posted", out).groups()
+    )
+    assert "0 unknown" in out
+    assert (posted, already) in {(0, 2), (1, 1)}
+    assert sorted(Counter(emulator.tags()).values()) == [1, 1]
 
 
 def test_a_lost_answer_id_list_cannot_confirm_stops_posting(

@@ -111,6 +111,12 @@ def post_through(
         return post(stand_in, prompts, capsys, **config)
 
 
+def journal_text(folder: Path) -> str:
+    """The journal's text; "" before it exists."""
+    path = folder / JOURNAL
+    return path.read_text() if path.exists() else ""
+
+
 def journal_events(folder: Path) -> list[dict[str, t.Any]]:
     return [json.loads(line) for line in (folder / JOURNAL).read_text().splitlines()]
 
@@ -131,7 +137,9 @@ def test_a_run_killed_in_flight_then_rerun_with_settle_seconds_0_posts_nothing_t
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
-    while not (emulator.in_flight and (tmp_path / JOURNAL).exists()):
+    # Killed once its intent is journaled and its task_post (the model's first
+    # task, posted alone) is in flight, not during an earlier call (user_data).
+    while not (emulator.in_flight and '"intent"' in journal_text(tmp_path)):
         assert time.monotonic() < deadline
         assert killed.poll() is None
         time.sleep(0.01)
@@ -143,8 +151,8 @@ def test_a_run_killed_in_flight_then_rerun_with_settle_seconds_0_posts_nothing_t
         time.sleep(0.01)
 
     assert code == 0, err
-    assert "posted 0 tasks" in out
-    assert "2 unknown (not re-posted)" in out
+    assert "posted 1 tasks" in out  # the task the killed run never sent
+    assert "1 unknown (not re-posted)" in out
     assert "below the floor of 300" in err
     assert len(emulator.tags()) == 2
     assert max(Counter(emulator.tags()).values()) == 1
@@ -167,13 +175,19 @@ def test_a_settle_seconds_that_is_no_number_of_seconds_is_refused(
 
 
 def echo_every_form(answer: dict[str, t.Any], authorization: str) -> dict[str, t.Any]:
-    """Quote the password in every form it can take: in a refusal, in an id."""
+    """Quote the password in every form it can take: in a refusal, in an id.
+
+    The "gm" prompt's task is refused, every other one created: whatever tasks
+    a call carries (a model's first task goes alone, in a call of its own).
+    """
     password = ODD_PASSWORD
     encoded = (quote(password), quote_plus(password), json.dumps(password))
     echoed = " ".join((authorization, password, *encoded))
-    refused, created = answer["tasks"]
-    refused.update(status_code=40501, status_message=f"Invalid Field: {echoed}")
-    created["id"] = f"{created['id']} {echoed}"
+    for task in answer["tasks"]:
+        if "/gm/" in task["data"]["tag"]:
+            task.update(status_code=40501, status_message=f"Invalid Field: {echoed}")
+        else:
+            task["id"] = f"{task['id']} {echoed}"
     return answer
 
 
@@ -202,7 +216,8 @@ def test_a_server_echoing_the_password_in_task_answers_leaks_it_nowhere(
     assert "posted 1 tasks" in out
     assert "1 refused" in out
     events = sorted(event["event"] for event in journal_events(tmp_path))
-    assert events == ["intent", "intent", "not_posted", "posted"]
+    # The created task is the model's first: the run waits for it to settle.
+    assert events == ["intent", "intent", "not_posted", "posted", "settled"]
     assert_no_form_of_the_password(journal, out, err)
 
 
@@ -216,7 +231,8 @@ def test_a_task_post_answer_echoing_the_headers_leaks_nothing_to_the_journal(
     journal = (tmp_path / JOURNAL).read_text()
 
     assert code == 1
-    assert journal.count("Headers:") == 2
+    # The refused call is the model's first task, alone: one echo to mask.
+    assert journal.count("Headers:") == 1
     assert_no_form_of_the_password(journal, out, err)
 
 
@@ -265,17 +281,22 @@ def test_a_journal_that_is_not_utf8_text_is_one_line(
 # ------------------------------------------- lost answers (behaviour, not names)
 
 
+#: Three prompts: the model's first task goes alone, the other two in one call.
+THREE_PROMPTS = ["Best CRM for small teams?", "CRM with Gmail?", "Cheapest CRM?"]
+
+
 def drop_last_task(answer: dict[str, t.Any], _: str) -> dict[str, t.Any]:
-    """The tasks are created; the answer forgets the last one."""
-    answer["tasks"] = answer["tasks"][:-1]
-    answer["tasks_count"] = len(answer["tasks"])
+    """The tasks of a batch are created; its answer forgets the last one."""
+    if len(answer["tasks"]) > 1:
+        answer["tasks"] = answer["tasks"][:-1]
+        answer["tasks_count"] = len(answer["tasks"])
     return answer
 
 
 def test_a_task_the_answer_does_not_mention_is_not_posted_again_next_run(
     emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    prompts = prompts_file(tmp_path)
+    prompts = prompts_file(tmp_path, prompts=THREE_PROMPTS)
     first = post_through(drop_last_task, emulator, prompts, capsys)
 
     second = post(emulator, prompts, capsys)
@@ -283,7 +304,7 @@ def test_a_task_the_answer_does_not_mention_is_not_posted_again_next_run(
     assert "1 unknown" in first[1]
     assert second[0] == 0, second[2]
     assert "posted 0 tasks" in second[1]
-    assert "2 already posted" in second[1]
+    assert "3 already posted" in second[1]
     assert max(Counter(emulator.tags()).values()) == 1
 
 
@@ -294,17 +315,22 @@ def charged(out: str) -> float:
 def test_tasks_found_in_id_list_after_a_lost_answer_count_what_the_api_charged(
     emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # The model's first task goes alone and is answered (a SLOW of 0 s takes
+    # that call); the answer of the second call, the batch of two, is lost.
+    emulator.slow_seconds = 0.0
+    emulator.inject(Fault.SLOW, path_contains="/task_post")
     emulator.inject(Fault.LOST_ANSWER, path_contains="/task_post")
-    prompts = prompts_file(tmp_path)
+    prompts = prompts_file(tmp_path, prompts=THREE_PROMPTS)
 
     code, out, err = post(emulator, prompts, capsys)
 
     assert code == 0, err
-    assert "posted 2 tasks" in out
-    assert task_posts(emulator) == 1
+    assert "posted 3 tasks" in out
+    assert task_posts(emulator) == 2
     assert emulator.charged > 0
     assert charged(out) >= emulator.charged - 1e-9
     assert {event["event"] for event in journal_events(tmp_path)} == {
         "intent",
         "posted",
+        "settled",
     }
