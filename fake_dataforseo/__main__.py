@@ -12,6 +12,7 @@ from types import FrameType
 from .faults import Fault
 from .payloads import SES
 from .server import Emulator
+from .surfaces import SURFACES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,7 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--days", type=int, default=1, help="post the tasks over the last N days"
     )
-    parser.add_argument("--se", default="gemini", choices=SES)
+    parser.add_argument(
+        "--se",
+        default="gemini",
+        choices=(*SES, *SURFACES),
+        help="an LLM's llm_responses queue, or a surface's (chat_gpt/llm_scraper...)",
+    )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds a request")
     parser.add_argument("--latency-jitter", type=float, default=0.0)
     parser.add_argument("--answer-bytes", type=int, default=2000)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from .payloads import API, FUNCTION, SES, task_id, task_rng
+from .surfaces import SURFACES
 
 STATUSES = ("done", "failed", "queued", "handed")
 
@@ -50,7 +51,11 @@ class Task:
     @property
     def url(self) -> str:
         """The call as id_list writes it: no host, no leading slash."""
-        return self.call_url or f"v3/{API}/{self.se}/{FUNCTION}/task_post"
+        if self.call_url:
+            return self.call_url
+        if surface := SURFACES.get(self.se):
+            return surface.post_url
+        return f"v3/{API}/{self.se}/{FUNCTION}/task_post"
 
     @property
     def tag(self) -> str:
@@ -69,8 +74,9 @@ class Ledger:
         self.collected: set[str] = set()
         self._seq = 0
         self._posted: list[_Key] = []
-        self._ready: dict[str, list[_Key]] = {se: [] for se in SES}
-        self._dead: dict[str, int] = dict.fromkeys(SES, 0)
+        queues = (*SES, *SURFACES)
+        self._ready: dict[str, list[_Key]] = {se: [] for se in queues}
+        self._dead: dict[str, int] = dict.fromkeys(queues, 0)
         #: id_list's ``status`` of a task still queued or handed; None: its
         #: task_get code (40602, 40601). The vendor documents neither: "20000" or
         #: "20100" with no ``datetime_done`` are as likely.

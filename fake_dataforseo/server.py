@@ -26,8 +26,10 @@ from typing import Any, NamedTuple, Self
 from urllib.parse import unquote
 
 from . import payloads as p
+from . import surfaces
 from .faults import SPOILING, Fault, gzip_bomb, spoil
 from .ledger import STATUS_ANSWERS, STATUSES, Ledger, Task
+from .surface_server import SurfaceEndpoints
 
 READY_WINDOW = timedelta(days=3)
 STORAGE_WINDOW = timedelta(days=30)
@@ -105,7 +107,7 @@ class _Reply(NamedTuple):
     headers: tuple[tuple[str, str], ...] = ()
 
 
-class Emulator:
+class Emulator(SurfaceEndpoints):
     """A local DataForSEO AI Optimization API with a task ledger and faults."""
 
     def __init__(  # noqa: PLR0915, PLR0917 - one documented attribute per knob
@@ -165,6 +167,8 @@ class Emulator:
         self.day_limit: float | None = None
         #: Everything task_post has charged since start (the advances), USD.
         self.charged = 0.0
+        #: id_list writes a call's ``url`` with the API host (else path only).
+        self.id_list_url_host = False
         #: The money deposited, USD: user_data's money.total; a task_post item
         #: the balance cannot cover gets 40210.
         self.deposit = 1000.0
@@ -285,8 +289,11 @@ class Emulator:
         web_search: bool = True,
         tag: str = "",
     ) -> list[str]:
-        """Create `n` tasks posted `age` ago; return their ids."""
-        if se not in p.SES:
+        """Create `n` tasks posted `age` ago; return their ids.
+
+        `se` is an LLM (LLM Responses) or a surface key (`surfaces.SURFACES`).
+        """
+        if se not in (*p.SES, *surfaces.SURFACES):
             raise ValueError(f"unknown se {se!r}; expected one of {p.SES}")
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}; expected one of {STATUSES}")
@@ -298,8 +305,12 @@ class Emulator:
             posted_at = (now - age).replace(microsecond=0)
             for _ in range(n):
                 rng = p.task_rng(self.seed, self._ledger.next_seq(), "params")
-                params = p.make_params(
-                    rng, se, web_search=web_search, tag=tag, postback=postback
+                params = (
+                    surfaces.make_params(se, rng, tag=tag, postback=postback)
+                    if se in surfaces.SURFACES
+                    else p.make_params(
+                        rng, se, web_search=web_search, tag=tag, postback=postback
+                    )
                 )
                 task = self._create(
                     se=se,
@@ -491,6 +502,8 @@ class Emulator:
             return p.TASK_COST
         if task.status == "failed":
             return 0.0
+        if surface := surfaces.SURFACES.get(task.se):
+            return surfaces.cost(surface, task.params)
         if task.status != "done":
             return self.post_cost
         if task.id in self._settled:
@@ -657,7 +670,7 @@ class Emulator:
             remaining, limit, _ = min(states, key=_tightness)
         return True, limit, remaining - 1
 
-    def _dispatch(
+    def _dispatch(  # noqa: PLR0911 - one return per kind of answer
         self, handler: _Handler, method: str, path: str, body: bytes, start: float
     ) -> _Reply:
         if not self._authorized(handler.headers.get("Authorization")):
@@ -675,6 +688,9 @@ class Emulator:
         if not admitted:
             payload = p.envelope(40202, MSG_RATE_LIMIT, [], elapsed=_since(start))
             return _Reply(200, p.dumps(payload), 40202, limit, remaining)
+        if se in surfaces.SURFACES:
+            raw = self.surface_payload(name, se, arg, body)
+            return _Reply(200, raw, json.loads(raw)["status_code"], limit, remaining)
         if name == "task_get" and self.sandbox:
             return self._sandbox_task_get(se, start, limit, remaining)
         if name == "task_get":
@@ -690,7 +706,7 @@ class Emulator:
         elif name == "user_data":
             payload = self._user_data(start)
         else:
-            payload = self._id_list(body, start)
+            payload = self._id_list(body, start, api=se or p.API)
         return _Reply(200, p.dumps(payload), payload["status_code"], limit, remaining)
 
     def _tasks_ready(self, se: str, start: float) -> dict[str, Any]:
@@ -937,18 +953,19 @@ class Emulator:
         )
         return p.envelope(20000, "Ok.", [task_obj], elapsed=_since(start))
 
-    def _id_list(self, body: bytes, start: float) -> dict[str, Any]:
+    def _id_list(self, body: bytes, start: float, api: str) -> dict[str, Any]:
+        """One API's ledger (ai_optimization or serp), other calls included."""
         items = _json_list(body)
         if not items:
             return p.envelope(40503, MSG_BAD_POST, [], elapsed=_since(start))
         if len(items) > MAX_POST_TASKS:
             return p.envelope(40006, MSG_TOO_MANY_TASKS, [], elapsed=_since(start))
-        path = ["v3", p.API, "id_list"]
+        path = ["v3", api, "id_list"]
         out: list[dict[str, Any]] = []
         with self._lock:
             now = self.now()
             for item in items:
-                data = {"api": p.API, "function": "id_list"}
+                data = {"api": api, "function": "id_list"}
                 if isinstance(item, dict):
                     data.update(item)
                 if self.sandbox:
@@ -980,7 +997,11 @@ class Emulator:
                 tasks = self._ledger.posted_between(
                     start_dt, end_dt, offset, limit, desc=desc
                 )
-                result = [self._id_list_item(task, now, metadata) for task in tasks]
+                result = [
+                    self._id_list_item(task, now, metadata)
+                    for task in tasks
+                    if task.call_url or surfaces.api_of(task.se) == api
+                ]
                 out.append(
                     p.task_object(
                         p.request_id(now),
@@ -1027,14 +1048,16 @@ class Emulator:
         self, task: Task, now: datetime, metadata: bool
     ) -> dict[str, Any]:
         fresh = now - task.posted_at <= STORAGE_WINDOW
+        surface = surfaces.SURFACES.get(task.se)
+        host = "https://api.dataforseo.com/" if self.id_list_url_host else ""
         return {
             "id": task.id,
-            "url": task.url,
+            "url": task.url if task.url.startswith("http") else host + task.url,
             "datetime_posted": p.fmt_dt(task.posted_at),
             "datetime_done": p.fmt_dt(task.done_at) if task.done_at else None,
             "status": self._ledger.id_list_status(task),
             "cost": self._cost(task),
-            "metadata": p.task_data(task.se, task.params)
+            "metadata": _metadata(task, surface)
             if metadata and fresh and not task.call_url
             else None,
         }
@@ -1185,6 +1208,13 @@ class _Server(ThreadingHTTPServer):
                 conn.shutdown(socket.SHUT_RDWR)
 
 
+def _metadata(task: Task, surface: surfaces.Surface | None) -> dict[str, Any]:
+    """The posted parameters id_list shows with include_metadata."""
+    if surface:
+        return surfaces.task_data(surface, task.params)
+    return p.task_data(task.se, task.params)
+
+
 def _tightness(state: tuple[int, int, Any]) -> tuple[int, int]:
     return state[0], state[1]
 
@@ -1208,6 +1238,8 @@ def _route(  # noqa: PLR0911 - one return per endpoint
     parts = path.strip("/").split("/")
     if parts == ["v3", "appendix", "user_data"]:
         return ("user_data", "", "") if method == "GET" else None
+    if found := surfaces.route(method, parts):
+        return found if found[0] != "id_list" or id_list_enabled else None
     if len(parts) < 3 or parts[0] != "v3" or parts[1] != p.API:
         return None
     if parts[2:] == ["id_list"]:

@@ -79,6 +79,9 @@ class Figures:
     source_types: Rows
 
 
+#: A series of the charts: the LLM, and where its answer was seen unless the API
+#: (``chat_gpt``, ``chat_gpt (app)``, ``google (ai_mode)``): surfaces side by side.
+SERIES = "case when surface = 'api' then se else se || ' (' || surface || ')' end"
 _WEEKS = """
 select week, iso_week, brand, sum(answers) as answers,
     sum(answers_mentioning) as answers_mentioning,
@@ -91,34 +94,35 @@ group by week, iso_week, brand
 order by week, brand
 """
 _SHARE_OF_VOICE = """
-select strftime(day, '%Y-%m-%d') as day, se, brand,
+select strftime(day, '%Y-%m-%d') as day, {series} as se, brand,
     sum(answers_mentioning) / nullif(sum(group_mentions), 0) as share_of_voice,
     sum(answers_mentioning) as share_of_voice_n
 from {schema}.geo_brand_visibility
-group by day, se, brand
-order by day, se, brand
+group by day, 2, brand
+order by day, 2, brand
 """
 _MENTION_RATE = """
-select se, coalesce(model_name, '(unknown)') as model_name, brand,
+select {series} as se, coalesce(model_name, '(unknown)') as model_name, brand,
     sum(answers) as answers, sum(answers_mentioning) as answers_mentioning
 from {schema}.geo_brand_visibility
-group by se, model_name, brand
-order by se, model_name, brand
+group by 1, model_name, brand
+order by 1, model_name, brand
 """
 _TOP_DOMAINS = """
-select se, domain, sum(citations) as citations, min(source_type) as source_type
+select {series} as se, domain, sum(citations) as citations,
+    min(source_type) as source_type
 from {schema}.geo_cited_domains
-group by se, domain
-qualify row_number() over (partition by se order by sum(citations) desc, domain)
+group by 1, domain
+qualify row_number() over (partition by {series} order by sum(citations) desc, domain)
     <= {limit}
-order by se, citations desc, domain
+order by 1, citations desc, domain
 """
 _SOURCE_TYPES = """
-select se, source_type, sum(citations) as citations,
+select {series} as se, source_type, sum(citations) as citations,
     count(distinct domain) as domains
 from {schema}.geo_cited_domains
-group by se, source_type
-order by se, citations desc, source_type
+group by 1, source_type
+order by 1, citations desc, source_type
 """
 _ANSWERS = """
 select count(distinct response_id), strftime(min(day), '%Y-%m-%d'),
@@ -228,12 +232,14 @@ def read(warehouse: Path, schema: str) -> Figures:
             last_day=last_day,
             week=week,
             headline=lines,
-            share_of_voice=_rows(db, _SHARE_OF_VOICE.format(schema=schema)),
+            share_of_voice=_rows(
+                db, _SHARE_OF_VOICE.format(schema=schema, series=SERIES)
+            ),
             mention_rate=_with_intervals(
-                _rows(db, _MENTION_RATE.format(schema=schema))
+                _rows(db, _MENTION_RATE.format(schema=schema, series=SERIES))
             ),
             top_domains=_rows(
-                db, _TOP_DOMAINS.format(schema=schema, limit=TOP_DOMAINS)
+                db, _TOP_DOMAINS.format(schema=schema, limit=TOP_DOMAINS, series=SERIES)
             ),
-            source_types=_rows(db, _SOURCE_TYPES.format(schema=schema)),
+            source_types=_rows(db, _SOURCE_TYPES.format(schema=schema, series=SERIES)),
         )

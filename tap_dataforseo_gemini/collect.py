@@ -64,8 +64,8 @@ Final = Collected | Failed | Malformed | Unreadable
 Answer = Final | NotReady
 
 
-def task_get(client: Client, task_id: str) -> Answer:
-    """Collect one task.
+def task_get(client: Client, task_id: str, endpoint: str = "task_get") -> Answer:
+    """Collect one task with a ``task_get`` endpoint (the source's).
 
     A failed task is asked again a few times, quickly
     (``envelope.TASK_RETRY_WAITS``; a task-level 50000 too: the vendor's cure for
@@ -74,7 +74,7 @@ def task_get(client: Client, task_id: str) -> Answer:
     """
     for wait in (*envelope.TASK_RETRY_WAITS, None):
         try:
-            tasks = client.send("task_get", context={"id": task_id}, id=task_id)
+            tasks = client.send(endpoint, context={"id": task_id}, id=task_id)
         except UnreadableAnswerError as exc:
             return Unreadable(str(exc), exc.raw_answer)
         answer = typed(tasks["tasks"])

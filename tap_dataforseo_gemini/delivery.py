@@ -6,7 +6,9 @@ Pure: no I/O. The streams list ``tasks_ready``, page ``id_list``, call
 The state (``bookmarks.llm_responses``) is one flat object whatever the volume::
 
     {
-      "llm": "gemini",                  # whose queue it belongs to
+      "source": "llm_responses",        # which queue: llm_responses, llm_scraper,
+                                        # ai_mode (absent: llm_responses)
+      "llm": "gemini",                  # whose queue it belongs to (ai_mode: google)
       "api_host": "api.dataforseo.com", # and where: another's state is refused
       "pending": ["<task id>", ...],    # listed, not yet delivered, oldest first
       "date_posted": {"<task id>": "<ISO 8601>" | null},  # of each pending id
@@ -51,6 +53,8 @@ REACH = TASK_LIFETIME + timedelta(days=1)
 RESULTS_KEPT = timedelta(days=30)
 #: ``id_list`` refuses a ``datetime_from`` older than this (six months).
 LEDGER_KEPT = timedelta(days=180)
+#: The source of a state that names none (states before issue 20).
+DEFAULT_SOURCE = "llm_responses"
 #: ``id_list`` statuses of tasks not finished yet (``status`` is a code string).
 RUNNING = frozenset(str(code) for code in envelope.NOT_READY)
 #: The lowest error code: 2xxxx (``20000`` Ok., ``20100`` Task Created.) are not.
@@ -70,14 +74,24 @@ class Task:
 class Bookmark:
     """A view over the stream's state dict that the SDK writes in STATE messages."""
 
-    def __init__(self, state: dict[str, t.Any], llm: str, api_host: str) -> None:
+    def __init__(
+        self,
+        state: dict[str, t.Any],
+        llm: str,
+        api_host: str,
+        *,
+        source: str = DEFAULT_SOURCE,
+    ) -> None:
         """Wrap (and check) the stream state; nothing is copied."""
-        owner = mismatch(state, llm, api_host)
+        owner = mismatch(state, llm, api_host, source)
         if owner:
+            reads = "" if source == DEFAULT_SOURCE else f"source {source}, "
             raise InvalidStateError(
-                f"invalid state: it belongs to {owner}, this run reads llm {llm} "
-                f"at {api_host}: give this extractor its own state"
+                f"invalid state: it belongs to {owner}, this run reads {reads}llm "
+                f"{llm} at {api_host}: give this extractor its own state"
             )
+        if source != DEFAULT_SOURCE:
+            state.setdefault("source", source)
         state.setdefault("llm", llm)
         state.setdefault("api_host", api_host)
         pending = state.setdefault("pending", [])
@@ -133,13 +147,28 @@ class Bookmark:
         self._state["ledger"] = value
 
 
-def mismatch(state: dict[str, t.Any], llm: str, api_host: str) -> str | None:
-    """Name the LLM and host a state belongs to when they are not this run's."""
-    saved_llm = state.get("llm", llm)
-    saved_host = state.get("api_host", api_host)
-    if (saved_llm, saved_host) == (llm, api_host):
+def mismatch(
+    state: dict[str, t.Any], llm: str, api_host: str, source: str = DEFAULT_SOURCE
+) -> str | None:
+    """Name the source, LLM and host a state belongs to when not this run's."""
+    saved = (
+        state.get("source", source),
+        state.get("llm", llm),
+        state.get("api_host", api_host),
+    )
+    if saved == (source, llm, api_host):
         return None
-    return f"llm {saved_llm} at {saved_host}"
+    return owner(state, source, llm, api_host)
+
+
+def owner(state: dict[str, t.Any], run_source: str, llm: str, api_host: str) -> str:
+    """Whose a state is: ``[source S, ]llm L at H`` (the source if not the run's).
+
+    A state without ``llm`` or ``api_host`` is taken for the run's.
+    """
+    source = state.get("source", DEFAULT_SOURCE)
+    said = "" if source == run_source else f"source {source}, "
+    return f"{said}llm {state.get('llm', llm)} at {state.get('api_host', api_host)}"
 
 
 @dataclass(frozen=True)

@@ -37,22 +37,22 @@ def read(
     until: datetime,
 ) -> Iterator[Entry]:
     """Page through ``id_list`` for this LLM's ``llm_responses`` tasks in a window."""
-    for page in read_pages(send, llm, since, until):
+    for page in read_pages(send, f"/{llm}/llm_responses/task_post", since, until):
         yield from page
 
 
 def read_pages(
     send: Callable[[list[dict[str, t.Any]]], dict[str, t.Any]],
-    llm: str,
+    suffix: str,
     since: datetime,
     until: datetime,
 ) -> Iterator[list[Entry]]:
-    """The entries of each ``id_list`` page, for this LLM's ``llm_responses`` tasks.
+    """The entries of each ``id_list`` page, for one source's tasks.
 
-    Only entries whose ``url`` ends in ``/{llm}/llm_responses/task_post`` count:
-    the ledger lists every call of the account, Live calls and other APIs' too.
+    Only entries whose ``url`` ends in ``suffix`` count (such as
+    ``/gemini/llm_responses/task_post``, with or without the host): the ledger
+    lists every call of the account, Live calls and other APIs' too.
     """
-    suffix = f"/{llm}/llm_responses/task_post"
     for page in pages(send, since, until, include_metadata=False):
         yield [entry for where, item in page if (entry := _entry(item, where, suffix))]
 

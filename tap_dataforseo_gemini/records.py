@@ -41,7 +41,12 @@ READY_TASK = (
     ),
     DATE_POSTED,
     Field("tag", STRING, "The tag set at task_post"),
-    Field("endpoint", STRING, "The task_get path of the task"),
+    Field(
+        "endpoint",
+        STRING,
+        "The task_get path of the task (endpoint_advanced for the LLM Scraper and "
+        "AI Mode)",
+    ),
 )
 
 #: A ``models`` result item.
@@ -186,7 +191,11 @@ def ready_task(item: object, where: Where) -> dict[str, t.Any]:
         raise where.fail("is null, expected a task")
     # The API has sent this field as both `function` and `se_type`.
     function = item.get("function", item.get("se_type"))
-    record = read(READY_TASK, {**item, "function": function}, where)
+    # The LLM Scraper and AI Mode send endpoint_advanced (and _html, _regular).
+    endpoint = item.get("endpoint", item.get("endpoint_advanced"))
+    record = read(
+        READY_TASK, {**item, "function": function, "endpoint": endpoint}, where
+    )
     if not record["id"]:
         raise (where / "id").fail("is missing")
     return record
@@ -200,19 +209,30 @@ def llm_response(task: dict[str, t.Any], se: str, where: Where) -> dict[str, t.A
     name); the result's fields keep theirs. A task without a result (a final task
     error) gives a record with its status and null result fields.
     """
+    record = task_record(task, se, where, REQUEST, RESULT)
+    record["response_text"] = response_text(record["items"])
+    return record
+
+
+def task_record(
+    task: dict[str, t.Any],
+    se: str,
+    where: Where,
+    request: t.Iterable[Field],
+    result: t.Iterable[Field],
+) -> dict[str, t.Any]:
+    """A ``task_get`` task's status and cost, ``request`` from its data, ``result``."""
     data = mapping(task.get("data"), where / "data") or {}
-    record: dict[str, t.Any] = {
+    return {
         "id": task["id"],
         "se": SE.read(data, where / "data") or se,
         "status_code": task["status_code"],
         "status_message": task["status_message"],
         "raw_answer": None,
         "cost": COST.read(task, where),
-        **read(REQUEST, data, where / "data"),
-        **read(RESULT, _single_result(task, where), where / "result" / 0),
+        **read(request, data, where / "data"),
+        **read(result, _single_result(task, where), where / "result" / 0),
     }
-    record["response_text"] = response_text(record["items"])
-    return record
 
 
 def failure(

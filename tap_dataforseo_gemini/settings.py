@@ -19,7 +19,7 @@ from singer_sdk import typing as th
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
-from tap_dataforseo_gemini import redact
+from tap_dataforseo_gemini import redact, sources
 from tap_dataforseo_gemini.errors import InvalidConfigError, InvalidInputError
 from tap_dataforseo_gemini.inputs import parse_json
 from tap_dataforseo_gemini.shutdown import NAME
@@ -62,7 +62,22 @@ SCHEMA: dict[str, t.Any] = th.PropertiesList(
         default="gemini",
         allowed_values=["gemini", "chat_gpt", "claude"],
         title="LLM",
-        description="Whose task queue to read: gemini, chat_gpt or claude",
+        description=(
+            "Whose task queue to read: gemini, chat_gpt or claude (llm_scraper: "
+            "chat_gpt or gemini)"
+        ),
+    ),
+    th.Property(
+        "source",
+        th.StringType,
+        default="llm_responses",
+        allowed_values=["llm_responses", "llm_scraper", "ai_mode"],
+        title="Source",
+        description=(
+            "Which task queue to collect: llm_responses (the LLM's API answer), "
+            "llm_scraper (what the ChatGPT or Gemini app shows; llm chat_gpt or "
+            "gemini) or ai_mode (Google's AI Mode; llm is not read)"
+        ),
     ),
     th.Property(
         "collection_mode",
@@ -278,8 +293,9 @@ def check_secrets(config: dict[str, t.Any], schema: dict[str, t.Any]) -> None:
 
 
 def check_values(config: dict[str, t.Any]) -> None:
-    """Check the API URL's scheme, the start date, and the login for Basic auth."""
+    """Check the API URL's scheme, the source's llm, the start date, the login."""
     _check_api_url(config.get("api_url") or "")
+    sources.check(config)
     _check_user_agent(config.get("user_agent") or "")
     start = config.get("start_date")
     if start:

@@ -8,6 +8,7 @@ API's name for it. The same declaration gives the stream's schema property
 
 from __future__ import annotations
 
+import json
 import typing as t
 from dataclasses import dataclass
 from datetime import datetime
@@ -153,6 +154,18 @@ class DateTime:
     def read(self, value: object, where: Where) -> str | None:
         """Parse and convert the date (see :func:`iso8601`)."""
         return iso8601(value, where)
+
+
+class JsonText:
+    """A value the vendor leaves untyped (or types two ways): kept as JSON text."""
+
+    def schema(self, *, nullable: bool) -> th.JSONTypeHelper:
+        """A string holding JSON."""
+        return th.StringType(nullable=nullable)
+
+    def read(self, value: object, where: Where) -> str | None:
+        """The value as JSON text; null stays null."""
+        return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,10 @@
-"""Streams: ``ready_tasks``, its child ``llm_responses`` and citations, ``models``."""
+"""Streams: ``ready_tasks``, its child (a source's results) and theirs, ``models``.
+
+The collection (:class:`TaskResultsStream`) and the rows derived from each record
+(:class:`TaskRowsStream`) are the same for every source; a source's streams say
+only how a task becomes a record (``llm_responses`` here, the consumer surfaces'
+in :mod:`~tap_dataforseo_gemini.surface_streams`).
+"""
 
 from __future__ import annotations
 
@@ -13,10 +19,21 @@ from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 from typing_extensions import override
 
-from tap_dataforseo_gemini import collect, delivery, envelope, ledger, records, shape
+from tap_dataforseo_gemini import (
+    collect,
+    delivery,
+    envelope,
+    ledger,
+    records,
+    shape,
+    sources,
+)
 from tap_dataforseo_gemini.client import DataForSEOStream
 from tap_dataforseo_gemini.concurrency import ReadAhead, ordered_map
-from tap_dataforseo_gemini.errors import APIError, MalformedAnswerError
+from tap_dataforseo_gemini.errors import (
+    APIError,
+    MalformedAnswerError,
+)
 from tap_dataforseo_gemini.progress import Progress, every, waiting
 
 if t.TYPE_CHECKING:
@@ -52,13 +69,17 @@ class ReadyTasksStream(DataForSEOStream):
     """
 
     name = "ready_tasks"
-    endpoint = "tasks_ready"
     primary_keys = ("id",)
     replication_key = "date_posted"
     is_sorted = True
     #: A later run may list a task posted before the previous run's newest.
     check_sorted = False
     schema = shape.schema(*records.READY_TASK)
+
+    @property
+    def endpoint(self) -> str:  # type: ignore[override]
+        """The source's ``tasks_ready``."""
+        return sources.of(self.config).tasks_ready
 
     def record_from(self, item: object, where: records.Where) -> dict[str, t.Any]:
         """A ``tasks_ready`` result item as a record."""
@@ -71,7 +92,7 @@ class ReadyTasksStream(DataForSEOStream):
         return ()
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
-        """List ``tasks_ready``, then hand the listing to ``llm_responses``.
+        """List ``tasks_ready``, then hand the listing to the source's results.
 
         A dry run (``--test``) lists but never collects. Every
         ``progress_interval_seconds`` until the collection ends, a line says how
@@ -109,9 +130,9 @@ class ReadyTasksStream(DataForSEOStream):
             self.logger.info("%s: %s", self.name, wait)
 
     @property
-    def _collector(self) -> LlmResponsesStream | None:
+    def _collector(self) -> TaskResultsStream | None:
         for child in self.child_streams:
-            if isinstance(child, LlmResponsesStream) and (
+            if isinstance(child, TaskResultsStream) and (
                 child.selected or child.has_selected_descendents
             ):
                 return child
@@ -119,7 +140,7 @@ class ReadyTasksStream(DataForSEOStream):
 
 
 class TaskBookmarked(Stream):
-    """Incremental by the ``llm_responses`` bookmark, which has no replication key.
+    """Incremental by the results stream's bookmark, which has no replication key.
 
     The bookmark (pending ids and the ``id_list`` watermark, see ``delivery``)
     moves only after a task's records are written, so each run writes only tasks
@@ -150,21 +171,16 @@ class TaskBookmarked(Stream):
         """Leave the bookmark alone: it moves after delivery, not per record."""
 
 
-class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
-    """One record per task from ``task_get``: request, answer, tokens and cost.
+class TaskResultsStream(TaskBookmarked, DataForSEOStream):
+    """One record per task from the source's ``task_get``, delivered loss-free.
 
-    Request parameters that share a name with a result field are prefixed:
-    ``request_model_name`` is the model asked for, ``model_name`` the version that
-    answered; ``request_web_search`` was asked for, ``web_search`` says if it ran.
+    Subclasses say how a task becomes a record (:meth:`record`).
     """
 
-    name = "llm_responses"
-    endpoint = "task_get"
     parent_stream_type = ReadyTasksStream
     primary_keys = ("id",)
     #: One bookmark for the stream, not one partition per task id.
     state_partitioning_keys = ()
-    schema = shape.schema(*records.LLM_RESPONSE)
 
     #: The SDK writes the bookmark, current after every delivered task, in a STATE
     #: message after every this many records (before the stream resumes).
@@ -179,6 +195,25 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         self._told_id_mismatch = False
         #: The collection under way, for the progress timer; None between runs.
         self.progress: Progress | None = None
+
+    @property
+    def endpoint(self) -> str:  # type: ignore[override]
+        """The source's ``task_get``."""
+        return self.source.task_get
+
+    @property
+    def source(self) -> sources.Source:
+        """The run's source."""
+        return sources.of(self.config)
+
+    @property
+    def se(self) -> str:
+        """Whose tasks: the LLM, or the source's own se (``google``)."""
+        return self.source.se(self.config)
+
+    def record(self, task: dict[str, t.Any], where: records.Where) -> dict[str, t.Any]:
+        """A ``task_get`` task as a record."""
+        raise NotImplementedError
 
     @property
     def same_run(self) -> bool:
@@ -211,7 +246,9 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         Times are the API's (its ``Date`` header), never the machine's.
         """
         api_host = (urlsplit(self.url_base).hostname or "").lower()
-        bookmark = delivery.Bookmark(self.stream_state, self.llm, api_host)
+        bookmark = delivery.Bookmark(
+            self.stream_state, self.se, api_host, source=self.source.name
+        )
         tasks = [delivery.Task(task["id"], task["date_posted"]) for task in listed]
         self._ledger = None
         if not self.same_run:
@@ -241,7 +278,10 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
             return
         since, until = self._ledger
         pages = ReadAhead(
-            ledger.read_pages(self.id_list, self.llm, since, until), name="id_list"
+            ledger.read_pages(
+                self.id_list, self.source.suffix(self.config), since, until
+            ),
+            name="id_list",
         )
         try:
             yield from list(plan.tasks)
@@ -262,12 +302,12 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         plan.ledger_read()
 
     def id_list(self, body: list[dict[str, t.Any]]) -> dict[str, t.Any]:
-        """POST one page of ``id_list``."""
-        return self.client.send("id_list", body)
+        """POST one page of the source's ``id_list``."""
+        return self.client.send(self.source.id_list, body)
 
     def task_get(self, task_id: str) -> collect.Answer:
         """Collect one task: what its ``task_get`` answer comes to."""
-        return collect.task_get(self.client, task_id)
+        return collect.task_get(self.client, task_id, self.endpoint)
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
         """Collect the planned tasks concurrently; emit them in plan order.
@@ -343,9 +383,7 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
             task = {**task, "id": task_id}
         status = task["status_code"]
         try:
-            record = records.llm_response(
-                task, self.llm, records.Where("task_get", "tasks[0]")
-            )
+            record = self.record(task, records.Where(self.endpoint, "tasks[0]"))
         except MalformedAnswerError as exc:
             return self._failure(task_id, status, str(exc), task)
         if isinstance(answer, collect.Failed):
@@ -363,7 +401,7 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
     ) -> dict[str, t.Any]:
         """A failure record for an answer that cannot be read, logged once."""
         self.logger.warning("Task %s: %s: kept as a failure record", task_id, problem)
-        return records.failure(task_id, self.llm, status, problem, answer)
+        return records.failure(task_id, self.se, status, problem, answer)
 
     def _is_sandbox_dummy(self, answered: str) -> bool:
         """Tell whether an answer for another id is the sandbox's dummy task."""
@@ -382,14 +420,29 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
             )
 
 
-class LlmResponseCitationsStream(TaskBookmarked):
-    """One row per annotation (cited source) of an ``llm_responses`` record."""
+class LlmResponsesStream(TaskResultsStream):
+    """One record per task from ``task_get``: request, answer, tokens and cost.
 
-    name = "llm_response_citations"
-    parent_stream_type = LlmResponsesStream
-    primary_keys = ("id", "item_index", "section_index", "annotation_index")
+    Request parameters that share a name with a result field are prefixed:
+    ``request_model_name`` is the model asked for, ``model_name`` the version that
+    answered; ``request_web_search`` was asked for, ``web_search`` says if it ran.
+    """
+
+    name = "llm_responses"
+    schema = shape.schema(*records.LLM_RESPONSE)
+
+    def record(self, task: dict[str, t.Any], where: records.Where) -> dict[str, t.Any]:
+        """An ``llm_responses`` record."""
+        return records.llm_response(task, self.llm, where)
+
+
+class TaskRowsStream(TaskBookmarked):
+    """Rows derived from each record of a results stream, its parent (no requests).
+
+    Subclasses say which rows (:meth:`rows`).
+    """
+
     state_partitioning_keys = ()
-    schema = shape.schema(*records.CITATION)
     #: Read like the other streams' records (see ``DataForSEOStream``).
     TYPE_CONFORMANCE_LEVEL = DataForSEOStream.TYPE_CONFORMANCE_LEVEL
 
@@ -398,10 +451,14 @@ class LlmResponseCitationsStream(TaskBookmarked):
         super().__init__(*args, **kwargs)
         self._schema_written = False
 
+    def rows(self, record: dict[str, t.Any]) -> Iterator[dict[str, t.Any]]:
+        """The rows of one parent record."""
+        raise NotImplementedError
+
     def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
-        """The citations of one ``llm_responses`` record, its child context."""
+        """The rows of one parent record, its child context."""
         if context is not None:
-            yield from records.citations(context)
+            yield from self.rows(context)
 
     @override
     def log(
@@ -443,10 +500,23 @@ class LlmResponseCitationsStream(TaskBookmarked):
 
     @override
     def _write_state_message(self) -> None:
-        """Write nothing: citations have no bookmark; llm_responses' STATE covers them.
+        """Write nothing: rows have no bookmark; their parent's STATE covers them.
 
         The SDK would otherwise write the whole state once per task.
         """
+
+
+class LlmResponseCitationsStream(TaskRowsStream):
+    """One row per annotation (cited source) of an ``llm_responses`` record."""
+
+    name = "llm_response_citations"
+    parent_stream_type = LlmResponsesStream
+    primary_keys = ("id", "item_index", "section_index", "annotation_index")
+    schema = shape.schema(*records.CITATION)
+
+    def rows(self, record: dict[str, t.Any]) -> Iterator[dict[str, t.Any]]:
+        """The record's citations."""
+        return records.citations(record)
 
 
 class ModelsStream(DataForSEOStream):

@@ -24,7 +24,7 @@ from singer_sdk.helpers.capabilities import (
 from typing_extensions import override
 from urllib3.util import parse_url
 
-from tap_dataforseo_gemini import delivery, inputs, redact, settings
+from tap_dataforseo_gemini import delivery, inputs, redact, settings, sources
 from tap_dataforseo_gemini.api.client import Shared
 from tap_dataforseo_gemini.errors import (
     DeadlineExceededError,
@@ -45,6 +45,14 @@ from tap_dataforseo_gemini.streams import (
     LlmResponsesStream,
     ModelsStream,
     ReadyTasksStream,
+    TaskResultsStream,
+    TaskRowsStream,
+)
+from tap_dataforseo_gemini.surface_streams import (
+    AiModeReferencesStream,
+    AiModeResultsStream,
+    LlmScraperResultsStream,
+    LlmScraperSourcesStream,
 )
 
 if t.TYPE_CHECKING:
@@ -52,6 +60,13 @@ if t.TYPE_CHECKING:
     from types import FrameType
 
     from singer_sdk.streams import Stream
+
+#: Each source's results stream and the rows derived from it.
+SOURCE_STREAMS: dict[str, tuple[type[TaskResultsStream], type[TaskRowsStream]]] = {
+    "llm_responses": (LlmResponsesStream, LlmResponseCitationsStream),
+    "llm_scraper": (LlmScraperResultsStream, LlmScraperSourcesStream),
+    "ai_mode": (AiModeResultsStream, AiModeReferencesStream),
+}
 
 #: What ``--test`` does here (the SDK's help says it syncs a record of each stream).
 TEST_HELP = (
@@ -115,15 +130,23 @@ class TapDataForSEOGemini(Tap):
         self._check_state_owner()
 
     def _check_state_owner(self) -> None:
-        """Refuse another LLM's or host's state before the first request."""
-        bookmark = self.state.get("bookmarks", {}).get(LlmResponsesStream.name)
-        if isinstance(bookmark, dict):
-            # A copy: the check fills in what an older state lacks.
-            delivery.Bookmark(
-                dict(bookmark),
-                self.config["llm"],
-                settings.api_host(self.config["api_url"]),
-            )
+        """Refuse another source's, LLM's or host's state before the first request.
+
+        Each source keeps its bookmark under its results stream's name: a
+        bookmark there of another source is another source's state.
+        """
+        source = sources.of(self.config)
+        bookmarks = self.state.get("bookmarks", {})
+        for owner in sources.SOURCES.values():
+            bookmark = bookmarks.get(owner.results)
+            if isinstance(bookmark, dict) and (bookmark or owner is source):
+                # A copy: the check fills in what an older state lacks.
+                delivery.Bookmark(
+                    {"source": owner.name, **bookmark},
+                    source.se(self.config),
+                    settings.api_host(self.config["api_url"]),
+                    source=source.name,
+                )
 
     # Private SDK hooks (no public ones): settings from the environment, config
     # errors without secrets, and the STATE re-emitted on a signal.
@@ -193,13 +216,22 @@ class TapDataForSEOGemini(Tap):
         return command
 
     def discover_streams(self) -> list[Stream]:
-        """The tap's streams; children follow their parents."""
-        return [
+        """The source's streams only (children follow their parents).
+
+        Another source's streams would read another queue: a catalog written for
+        one extractor could select them and collect nothing, or the wrong thing.
+        ``models`` is LLM Responses' only.
+        """
+        source = sources.of(self.config)
+        results, rows = SOURCE_STREAMS[source.name]
+        streams: list[Stream] = [
             ReadyTasksStream(self, self.shared),
-            LlmResponsesStream(self, self.shared),
-            LlmResponseCitationsStream(self),
-            ModelsStream(self, self.shared),
+            results(self, self.shared),
+            rows(self),
         ]
+        if source.name == "llm_responses":
+            streams.append(ModelsStream(self, self.shared))
+        return streams
 
 
 #: Errors that end a run with one line on stderr instead of a traceback.

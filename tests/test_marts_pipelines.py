@@ -18,6 +18,7 @@ import psycopg2.extras
 import pytest
 
 from fake_dataforseo.payloads import BRANDS, SPELLINGS
+from report import data as report_data
 from tests import postgres
 from tests.harness import LOGIN, PASSWORD
 from tests.marts import (
@@ -68,9 +69,11 @@ def three_days_of_tasks(make_emulator: Callable[..., Emulator]) -> Emulator:
     return emulator
 
 
-def run(project: Path, *pipeline: str, env: dict[str, str]) -> None:
+def run(
+    project: Path, *pipeline: str, env: dict[str, str], extractor: str = EXTRACTOR
+) -> None:
     """``meltano run`` a pipeline from the emulator; fail with its output."""
-    done = meltano(project, "run", "--full-refresh", EXTRACTOR, *pipeline, env=env)
+    done = meltano(project, "run", "--full-refresh", extractor, *pipeline, env=env)
     assert done.returncode == 0, f"meltano run failed:\n{done.stderr[-8000:]}"
     assert "Completed successfully" in done.stderr + done.stdout, "dbt did not run"
 
@@ -185,3 +188,36 @@ def test_a_first_run_with_no_finished_task_builds_every_mart_empty(
         for mart in marts
     }
     assert counts == dict.fromkeys(marts, 0)
+
+
+def test_ai_mode_answers_build_the_marts_beside_the_apis_with_their_surface(
+    project: Path, make_emulator: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    emulator = make_emulator(seed=23)
+    emulator.add_tasks(5, age=timedelta(hours=1))
+    emulator.add_tasks(4, se="google/ai_mode", age=timedelta(hours=1))
+    warehouse = tmp_path / "surfaces.duckdb"
+    env = duckdb_env(emulator, warehouse)
+    for extractor in (EXTRACTOR, "tap-dataforseo-ai-mode"):
+        run(project, "target-duckdb", "dbt-duckdb:run", env=env, extractor=extractor)
+
+    query = duckdb_query(warehouse)
+    answers = query(
+        f"select surface, se, count(distinct response_id) as answers "
+        f"from {MARTS}.geo_answer_brands group by surface, se order by surface"
+    )
+    assert answers == [
+        {"surface": "ai_mode", "se": "google", "answers": 4},
+        {"surface": "api", "se": "gemini", "answers": 5},
+    ]
+    cited = query(
+        f"select distinct surface from {MARTS}.geo_cited_domains order by surface"
+    )
+    assert cited == [{"surface": "ai_mode"}, {"surface": "api"}]
+    prompts = query(
+        f"select count(*) as n from {MARTS}.geo_answer_brands "
+        "where surface = 'ai_mode' and user_prompt is null"
+    )
+    assert prompts == [{"n": 0}]
+    figures = report_data.read(warehouse, MARTS)
+    assert {row["se"] for row in figures.mention_rate} == {"gemini", "google (ai_mode)"}

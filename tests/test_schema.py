@@ -11,9 +11,15 @@ from tap_dataforseo_gemini.tap import TapDataForSEOGemini
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
-STREAMS = TapDataForSEOGemini(
-    config={"login": "schema@example.com", "password": "unused"}, setup_mapper=False
-).streams
+#: Every source's streams (a run discovers its source's only).
+STREAMS = {
+    name: stream
+    for source in ("llm_responses", "llm_scraper", "ai_mode")
+    for name, stream in TapDataForSEOGemini(
+        config={"login": "schema@example.com", "password": "unused", "source": source},
+        setup_mapper=False,
+    ).streams.items()
+}
 
 
 def properties(schema: dict[str, t.Any], path: str) -> Iterator[tuple[str, dict]]:
@@ -37,6 +43,7 @@ def test_the_walk_reaches_nested_properties():
     paths = {path for path, _ in every_property()}
     assert "llm_responses.items[].sections[].annotations[].direct_url" in paths
     assert "llm_responses.message_chain[].role" in paths
+    assert "ai_mode_results.items[].references[].domain" in paths
 
 
 @pytest.mark.parametrize(("path", "prop"), every_property())

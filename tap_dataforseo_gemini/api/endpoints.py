@@ -55,6 +55,33 @@ def path_segment(value: str) -> str:
 
 
 _LLM = "/v3/ai_optimization/{llm}/llm_responses"
+_SCRAPER = "/v3/ai_optimization/{llm}/llm_scraper"
+_AI_MODE = "/v3/serp/google/ai_mode"
+
+
+def _queue(function: str, base: str) -> tuple[Endpoint, ...]:
+    """A surface's task queue: its tasks_ready, task_get/advanced and task_post.
+
+    Its calls count in the same windows as LLM Responses' (``tasks_ready``).
+    """
+    return (
+        Endpoint(
+            f"{function}/tasks_ready",
+            "GET",
+            f"{base}/tasks_ready",
+            window="tasks_ready",
+        ),
+        Endpoint(
+            f"{function}/task_get",
+            "GET",
+            f"{base}/task_get/advanced/{{id}}",
+            task_errors="task",
+        ),
+        Endpoint(
+            f"{function}/task_post", "POST", f"{base}/task_post", at_most_once=True
+        ),
+    )
+
 
 #: The endpoints by name.
 ENDPOINTS: dict[str, Endpoint] = {
@@ -67,6 +94,10 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint("id_list", "POST", "/v3/ai_optimization/id_list", window="id_list"),
         # The account's money, limits and spending so far (free).
         Endpoint("user_data", "GET", "/v3/appendix/user_data"),
+        # The consumer surfaces (issue 20): the same queue under other paths.
+        *_queue("llm_scraper", _SCRAPER),
+        *_queue("ai_mode", _AI_MODE),
+        Endpoint("serp/id_list", "POST", "/v3/serp/id_list", window="id_list"),
     )
 }
 

@@ -12,6 +12,7 @@ answer_brands as (
 
     select
         {{ period_expression }} as {{ period }},
+        surface,
         se,
         model_name,
         brand,
@@ -26,6 +27,7 @@ grouped as (
 
     select
         {{ period }},
+        surface,
         se,
         model_name,
         brand,
@@ -34,7 +36,7 @@ grouped as (
         avg(cast(mention_rank as double precision)) as avg_first_position
 
     from answer_brands
-    group by {{ period }}, se, model_name, brand
+    group by {{ period }}, surface, se, model_name, brand
 
 ),
 
@@ -43,7 +45,7 @@ with_group_mentions as (
     select
         *,
         sum(answers_mentioning) over (
-            partition by {{ period }}, se, model_name
+            partition by {{ period }}, surface, se, model_name
         ) as group_mentions
 
     from grouped
@@ -52,6 +54,7 @@ with_group_mentions as (
 
 select
     {{ period }},
+    surface,
     se,
     model_name,
     brand,

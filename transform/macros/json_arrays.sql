@@ -25,3 +25,22 @@
         cast(to_jsonb({{ column }}) #>> '{}' as jsonb)
     ) as elements (value)
 {%- endmacro %}
+
+{#- The JSON text of a JSON array column, whether the loader stored it as JSON,
+    as JSON text or as an array: the surfaces' columns union as text. -#}
+{% macro json_text(column) -%}
+    {{ return(adapter.dispatch('json_text', 'dataforseo_geo')(column)) }}
+{%- endmacro %}
+
+{% macro duckdb__json_text(column) -%}
+    cast(cast({{ column }} as json) as varchar)
+{%- endmacro %}
+
+{% macro postgres__json_text(column) -%}
+    case
+        when {{ column }} is null then null
+        when jsonb_typeof(to_jsonb({{ column }})) = 'string'
+            then to_jsonb({{ column }}) #>> '{}'
+        else to_jsonb({{ column }})::text
+    end
+{%- endmacro %}

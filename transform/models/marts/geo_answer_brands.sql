@@ -103,6 +103,7 @@ final as (
         brands.brand,
         answers.answered_on as day,
         answers.answered_at,
+        answers.surface,
         answers.se,
         answers.model_name,
         answers.request_model_name,

@@ -24,6 +24,7 @@ compared as (
     from weekly as current_week
     left join weekly as previous_week
         on previous_week.week = current_week.week - 7
+        and previous_week.surface = current_week.surface
         and previous_week.se = current_week.se
         and previous_week.model_name is not distinct from current_week.model_name
         and previous_week.brand = current_week.brand
@@ -35,6 +36,7 @@ final as (
     select
         week,
         {{ iso_week_label('week') }} as iso_week,
+        surface,
         se,
         model_name,
         brand,

@@ -5,7 +5,7 @@ with
 
 answers as (
 
-    select response_id, se, answered_on
+    select response_id, surface, se, answered_on
     from {{ ref('stg_dataforseo__llm_responses') }}
     where is_answered
 
@@ -15,6 +15,7 @@ weekly_citations as (
 
     select
         {{ iso_week_start('answers.answered_on') }} as week,
+        answers.surface,
         answers.se,
         citations.domain,
         count(*) as citations
@@ -23,15 +24,15 @@ weekly_citations as (
     inner join answers
         on citations.response_id = answers.response_id
     where citations.domain is not null
-    group by {{ iso_week_start('answers.answered_on') }}, answers.se, citations.domain
+    group by {{ iso_week_start('answers.answered_on') }}, answers.surface, answers.se, citations.domain
 
 ),
 
 week_sizes as (
 
-    select week, se, count(*) as domains_cited
+    select week, surface, se, count(*) as domains_cited
     from weekly_citations
-    group by week, se
+    group by week, surface, se
 
 ),
 
@@ -39,15 +40,17 @@ shared_domains as (
 
     select
         this_week.week,
+        this_week.surface,
         this_week.se,
         count(*) as domains_in_both
 
     from weekly_citations as this_week
     inner join weekly_citations as week_before
-        on week_before.se = this_week.se
+        on week_before.surface = this_week.surface
+        and week_before.se = this_week.se
         and week_before.domain = this_week.domain
         and week_before.week = this_week.week - 7
-    group by this_week.week, this_week.se
+    group by this_week.week, this_week.surface, this_week.se
 
 ),
 
@@ -55,22 +58,25 @@ recent_weeks as (
 
     select
         this_week.week,
+        this_week.surface,
         this_week.se,
         this_week.domain,
         count(*) as weeks_cited_last_4
 
     from weekly_citations as this_week
     inner join weekly_citations as earlier
-        on earlier.se = this_week.se
+        on earlier.surface = this_week.surface
+        and earlier.se = this_week.se
         and earlier.domain = this_week.domain
         and earlier.week between this_week.week - 21 and this_week.week
-    group by this_week.week, this_week.se, this_week.domain
+    group by this_week.week, this_week.surface, this_week.se, this_week.domain
 
 ),
 
 final as (
 
     select
+        cited.surface,
         cited.se,
         cited.week,
         {{ iso_week_label('cited.week') }} as iso_week,
@@ -95,17 +101,22 @@ final as (
 
     from weekly_citations as cited
     inner join week_sizes as sizes
-        on sizes.week = cited.week and sizes.se = cited.se
+        on sizes.week = cited.week and sizes.surface = cited.surface
+        and sizes.se = cited.se
     inner join recent_weeks
         on recent_weeks.week = cited.week
+        and recent_weeks.surface = cited.surface
         and recent_weeks.se = cited.se
         and recent_weeks.domain = cited.domain
     left join week_sizes as sizes_before
-        on sizes_before.week = cited.week - 7 and sizes_before.se = cited.se
+        on sizes_before.week = cited.week - 7 and sizes_before.surface = cited.surface
+        and sizes_before.se = cited.se
     left join shared_domains
-        on shared_domains.week = cited.week and shared_domains.se = cited.se
+        on shared_domains.week = cited.week and shared_domains.surface = cited.surface
+        and shared_domains.se = cited.se
     left join weekly_citations as week_before
         on week_before.week = cited.week - 7
+        and week_before.surface = cited.surface
         and week_before.se = cited.se
         and week_before.domain = cited.domain
 

@@ -13,6 +13,7 @@ citations as (
 
     select
         answers.answered_on as day,
+        answers.surface,
         answers.se,
         citations.response_id,
         citations.domain
@@ -48,13 +49,14 @@ grouped as (
 
     select
         day,
+        surface,
         se,
         domain,
         count(*) as citations,
         count(distinct response_id) as answers_citing
 
     from citations
-    group by day, se, domain
+    group by day, surface, se, domain
 
 ),
 
@@ -62,11 +64,12 @@ final as (
 
     select
         grouped.day,
+        grouped.surface,
         grouped.se,
         grouped.domain,
         grouped.citations,
         grouped.answers_citing,
-        {{ ratio('grouped.citations', 'sum(grouped.citations) over (partition by grouped.day, grouped.se)') }}
+        {{ ratio('grouped.citations', 'sum(grouped.citations) over (partition by grouped.day, grouped.surface, grouped.se)') }}
             as citation_share,
         owners.brand,
         case

@@ -6,6 +6,7 @@ answers as (
     select
         response_id,
         answered_on as day,
+        surface,
         se,
         fan_out_queries
 
@@ -16,7 +17,7 @@ answers as (
 
 queries as (
 
-    {{ unnest_json_strings('answers', ['response_id', 'day', 'se'], 'fan_out_queries', 'query') }}
+    {{ unnest_json_strings('answers', ['response_id', 'day', 'surface', 'se'], 'fan_out_queries', 'query') }}
 
 ),
 
@@ -24,13 +25,14 @@ final as (
 
     select
         day,
+        surface,
         se,
         query,
         count(distinct response_id) as answers
 
     from queries
     where query is not null and trim(query) <> ''
-    group by day, se, query
+    group by day, surface, se, query
 
 )
 

@@ -1,4 +1,4 @@
--- What the monitoring costs, per UTC day of the answer, LLM (se) and model version.
+-- What the monitoring costs, per UTC day of the answer, surface, LLM (se) and model version.
 -- `cost` is what DataForSEO charged (the task's id_list cost; null when the tap
 -- did not learn it, e.g. in collection_mode next_run), `money_spent` the model
 -- provider's part of it, as the answer states it.
@@ -15,6 +15,7 @@ final as (
 
     select
         answered_on as day,
+        surface,
         se,
         model_name,
         count(*) as tasks,
@@ -23,7 +24,7 @@ final as (
         count(cost) as tasks_costed
 
     from responses
-    group by answered_on, se, model_name
+    group by answered_on, surface, se, model_name
 
 )
 

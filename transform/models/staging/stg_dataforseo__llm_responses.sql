@@ -1,6 +1,10 @@
+-- Every answer of every surface loaded: `api` (llm_responses, the LLM's API),
+-- `app` (llm_scraper_results, what the ChatGPT or Gemini app shows) and
+-- `ai_mode` (ai_mode_results, Google's AI Mode). The scraper's and AI Mode's
+-- `keyword` is the prompt; their `answer_text` is the answer.
 with
 
-source as (
+api as (
 
     select * from {{ source_or_empty('dataforseo', 'llm_responses', {
         'id': 'varchar',
@@ -20,10 +24,104 @@ source as (
 
 ),
 
+app as (
+
+    select * from {{ source_or_empty('dataforseo', 'llm_scraper_results', {
+        'id': 'varchar',
+        'se': 'varchar',
+        'status_code': 'bigint',
+        'raw_answer': 'varchar',
+        'tag': 'varchar',
+        'keyword': 'varchar',
+        'model': 'varchar',
+        'cost': 'double precision',
+        'datetime': 'timestamp',
+        'answer_text': 'varchar',
+        'fan_out_queries': 'varchar',
+    }) }}
+
+),
+
+ai_mode as (
+
+    select * from {{ source_or_empty('dataforseo', 'ai_mode_results', {
+        'id': 'varchar',
+        'se': 'varchar',
+        'status_code': 'bigint',
+        'raw_answer': 'varchar',
+        'tag': 'varchar',
+        'keyword': 'varchar',
+        'cost': 'double precision',
+        'datetime': 'timestamp',
+        'answer_text': 'varchar',
+    }) }}
+
+),
+
+answers as (
+
+    select
+        'api' as surface,
+        id,
+        se,
+        status_code,
+        raw_answer,
+        tag,
+        user_prompt,
+        request_model_name,
+        model_name,
+        cast(money_spent as double precision) as money_spent,
+        cast(cost as double precision) as cost,
+        datetime,
+        response_text,
+        {{ json_text('fan_out_queries') }} as fan_out_queries
+    from api
+
+    union all
+
+    select
+        'app' as surface,
+        id,
+        se,
+        status_code,
+        raw_answer,
+        tag,
+        keyword as user_prompt,
+        cast(null as varchar) as request_model_name,
+        model as model_name,
+        cast(null as double precision) as money_spent,
+        cast(cost as double precision) as cost,
+        datetime,
+        answer_text as response_text,
+        {{ json_text('fan_out_queries') }} as fan_out_queries
+    from app
+
+    union all
+
+    select
+        'ai_mode' as surface,
+        id,
+        se,
+        status_code,
+        raw_answer,
+        tag,
+        keyword as user_prompt,
+        cast(null as varchar) as request_model_name,
+        cast(null as varchar) as model_name,
+        cast(null as double precision) as money_spent,
+        cast(cost as double precision) as cost,
+        datetime,
+        answer_text as response_text,
+        cast(null as varchar) as fan_out_queries
+    from ai_mode
+
+),
+
 renamed as (
 
     select
         id as response_id,
+        surface,
         se,
         status_code,
         -- A failure record keeps its raw answer: a task that answered 20000 but
@@ -42,7 +140,7 @@ renamed as (
         {{ nfc('response_text') }} as response_text,
         fan_out_queries
 
-    from source
+    from answers
 
 )
 
