@@ -80,8 +80,9 @@ def parser() -> argparse.ArgumentParser:
         "--probe-seconds",
         type=float,
         default=post.PROBE_WAIT,
-        help="how long to wait for a model's first task of the period to settle "
-        "before its others are posted (default %(default).0f)",
+        help="how long to wait, once, for the first tasks of models with no "
+        "settled charge yet to settle; a model's other tasks are posted only after "
+        "one has, else left for a later run (default %(default).0f)",
     )
     return main_parser
 
