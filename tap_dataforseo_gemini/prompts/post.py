@@ -266,6 +266,14 @@ def model_problems(prompt_set: PromptSet, client: PromptsClient) -> list[str]:
                     f"llms: chat_gpt model '{model}' reasons: max_output_tokens must "
                     f"be at least {REASONING_TOKENS}"
                 )
+            elif (
+                llm == "chat_gpt"
+                and item.get("reasoning") is True
+                and "temperature" in prompt_set.options
+            ):
+                problems.append(
+                    f"llms: chat_gpt model '{model}' reasons: it takes no temperature"
+                )
     return problems
 
 
