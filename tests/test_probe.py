@@ -40,6 +40,16 @@ def calls(emulator: Emulator) -> list[str]:
     return [kind for kind, _ in itertools.groupby(kinds)]
 
 
+def a_run_whose_first_task_stays_running(
+    emulator: Emulator, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> Path:
+    """Five prompts to one model: a run posts the first, which stays queued."""
+    emulator.post_status = "queued"
+    prompts = prompts_file(folder, prompts=questions(5))
+    post(emulator, prompts, capsys, "--probe-seconds", "0")
+    return prompts
+
+
 class Yesterday(datetime):
     """The clock ``dataforseo-prompts`` reads its period from, a day behind."""
 
@@ -73,10 +83,8 @@ def test_a_models_other_tasks_are_left_for_a_later_run_until_one_charge_settles(
 def test_a_later_run_waits_for_the_same_first_task_and_posts_no_other(
     emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emulator.post_status = "queued"
-    prompts = prompts_file(tmp_path, prompts=questions(5))
+    prompts = a_run_whose_first_task_stays_running(emulator, tmp_path, capsys)
 
-    post(emulator, prompts, capsys, "--probe-seconds", "0")
     code, out, err = post(emulator, prompts, capsys, "--probe-seconds", "0")
 
     assert code == 0, err
@@ -88,9 +96,7 @@ def test_a_later_run_waits_for_the_same_first_task_and_posts_no_other(
 def test_once_the_first_charge_settles_a_later_run_posts_the_held_tasks(
     emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emulator.post_status = "queued"
-    prompts = prompts_file(tmp_path, prompts=questions(5))
-    post(emulator, prompts, capsys, "--probe-seconds", "0")
+    prompts = a_run_whose_first_task_stays_running(emulator, tmp_path, capsys)
 
     emulator.complete(emulator.task_ids())
     code, out, err = post(emulator, prompts, capsys, "--probe-seconds", "0")
