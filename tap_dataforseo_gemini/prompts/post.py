@@ -366,8 +366,8 @@ def _post_all(
     """Post the chosen tasks: the probes and known models' tasks, then the held.
 
     A model not charged this period sends one task first, all models' together;
-    the tasks of models with no settled charge wait for one wait, then go if one
-    of their model's charges has settled, else are left to a later run.
+    the tasks of models with no settled charge are held through one wait, then go
+    if one of their model's charges has settled, else are left to a later run.
     """
     first: list[Task] = []
     rest: list[Task] = []
@@ -389,7 +389,7 @@ def _post_all(
 
 
 def _post_queue(
-    queue: list[Task],
+    tasks: list[Task],
     client: PromptsClient,
     journal: jn.Journal,
     summary: Summary,
@@ -397,7 +397,7 @@ def _post_queue(
 ) -> None:
     """Post tasks one LLM a call, in batches the room left covers."""
     by_llm: dict[str, list[Task]] = {}
-    for task in queue:
+    for task in tasks:
         by_llm.setdefault(task.llm, []).append(task)
     for same_llm in by_llm.values():
         queue = same_llm
@@ -467,6 +467,7 @@ def _post_batch(
     period: Period,
 ) -> None:
     """Post one batch: intents first, then each task's outcome."""
+    # A batch is one LLM's tasks: they share the set's options, web search too.
     web_search = bool(batch[0].body.get("web_search"))
     journal.intend([task.tag for task in batch], web_search=web_search)
     try:
