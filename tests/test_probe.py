@@ -156,16 +156,27 @@ def test_a_settled_charge_survives_the_pruning_of_its_periods_tags(
         }
 
 
-def test_a_later_days_charge_replaces_an_earlier_days_even_when_lower(
+def test_the_journal_keeps_a_models_highest_settled_charge_with_its_date(
+    tmp_path: Path,
+) -> None:
+    with jn.Journal(tmp_path / JOURNAL) as journal:
+        key = ("gemini", FLASH, True)
+        journal.charge(key, 0.041, "2000-01-01")
+        journal.charge(key, 0.062, "2000-01-02")
+        journal.charge(key, 0.040, "2000-01-31")
+
+        assert journal.charges[key] == jn.Charge(0.062, "2000-01-02")
+
+
+def test_a_lower_charge_replaces_the_highest_once_it_has_stood_30_days(
     tmp_path: Path,
 ) -> None:
     with jn.Journal(tmp_path / JOURNAL) as journal:
         key = ("gemini", FLASH, True)
         journal.charge(key, 0.062, "2000-01-01")
-        journal.charge(key, 0.041, "2000-01-02")
-        journal.charge(key, 0.040, "2000-01-02")
+        journal.charge(key, 0.040, "2000-02-01")
 
-        assert journal.charges[key] == jn.Charge(0.041, "2000-01-02")
+        assert journal.charges[key] == jn.Charge(0.040, "2000-02-01")
 
 
 def test_a_model_known_from_an_earlier_day_is_not_held(

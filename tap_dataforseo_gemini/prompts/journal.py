@@ -5,9 +5,9 @@ crash at any point leaves either no intent (nothing was sent), an intent alone
 (the outcome is unknown: ask ``id_list``), or an intent and its outcome. The file
 is locked while a run uses it: two runs of one prompt set never post at once.
 
-Beside the tags, the journal keeps what each model was really charged: the
-highest settled charge of its latest day with one (``charges``), so a new period
-starts from a known price, not from the price table alone.
+Beside the tags, the journal keeps what each model was really charged: its
+highest settled charge, with its date, for :data:`CHARGE_MEMORY` (``charges``), so
+a new period starts from a known price, not from the price table alone.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import os
 import stat
 import typing as t
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from tap_dataforseo_gemini import redact
 from tap_dataforseo_gemini.delivery import SETTLE
@@ -52,8 +52,11 @@ def absent_before(settle_seconds: float, now: datetime) -> datetime:
 
 #: ``id_list`` shows a posted task finished and what it was charged in the end.
 SETTLED = "settled"
-#: A model's highest settled charge of a day, kept across periods.
+#: A model's highest settled charge, kept across periods.
 CHARGE = "charge"
+#: How long a highest charge stands before a later, lower one replaces it (a
+#: provider's price may fall; a one-off charge should not price every later period).
+CHARGE_MEMORY = timedelta(days=30)
 
 
 class JournalLockedError(RuntimeError):
@@ -89,7 +92,7 @@ ChargeKey = tuple[str, str, bool]
 
 @dataclass(frozen=True)
 class Charge:
-    """The highest settled charge of a model's tasks on the latest day with one."""
+    """The highest settled charge of a model's tasks, and the day it was posted."""
 
     cost: float
     #: The UTC date (YYYY-MM-DD) of the period its task belonged to.
@@ -113,7 +116,7 @@ class Journal:
             # A run pruning the journal renamed a new file over the one opened.
             self._file.close()
             self._file = _locked(path)
-        #: Per (llm, model, web_search): its latest known settled charge.
+        #: Per (llm, model, web_search): its highest settled charge kept.
         self.charges: dict[ChargeKey, Charge] = {}
         try:
             self.entries = self._read()
@@ -178,10 +181,15 @@ class Journal:
         self._write([{"event": SETTLED, "tag": tag, "cost": cost}])
 
     def charge(self, key: ChargeKey, cost: float, on: str) -> None:
-        """Keep a settled charge if it is the highest of its day, or of a later day."""
+        """Keep a settled charge above the one kept, or after it stood its time.
+
+        ``on`` is the UTC date (YYYY-MM-DD) its task was posted.
+        """
         known = self.charges.get(key)
-        if known is not None and (known.on, known.cost) >= (on, cost):
-            return
+        if known is not None and cost <= known.cost:
+            stood = date.fromisoformat(on) - date.fromisoformat(known.on)
+            if stood <= CHARGE_MEMORY:
+                return
         self._write([_charge_event(key, Charge(cost, on))])
 
     def not_posted(self, tag: str, reason: str) -> None:

@@ -13,8 +13,8 @@ estimate of everything not settled (``spend``); only what fits in the rest of th
 budget, the account's balance and its daily cap is posted, in batches the room
 left covers at the highest charge seen.
 
-The probe: a model none of whose charges has settled (this period, or on the
-latest earlier day the journal keeps) gets one task posted, every such model's
+The probe: a model none of whose charges has settled (this period, or earlier,
+as the journal keeps) gets one task posted, every such model's
 together, and the run waits once (``probe_wait`` seconds at most) for ``id_list``
 to show what they were charged in the end. A model's other tasks are held until
 then; one not settled by the end of the wait leaves them to a later run, never

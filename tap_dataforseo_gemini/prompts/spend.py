@@ -9,10 +9,10 @@ a settled charge goes above its task's worst case, the table is wrong for that
 model: its tasks are estimated, for the rest of the period, at the highest settled
 charge seen plus their own token allowance (as if the excess were all fees).
 
-A model is *known* once one of its charges has settled: this period, or on the
-latest earlier day the journal keeps a charge of (same LLM, model and web search).
-A new period starts from that charge: above a task's worst case, it raises the
-estimate from the first task on.
+A model is *known* once one of its charges has settled: this period, or earlier,
+as the journal keeps its highest charge (same LLM, model and web search). A new
+period starts from that charge: above a task's worst case, it raises the estimate
+from the first task on.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class Period:
         self.learn()
 
     def _carry(self) -> None:
-        """Start each model from its latest settled charge the journal keeps."""
+        """Start each model from the highest settled charge the journal keeps."""
         for task in self._tasks.values():
             charge = self._journal.charges.get(_charge_key(task))
             if charge is None:
