@@ -156,27 +156,26 @@ def test_a_settled_charge_survives_the_pruning_of_its_periods_tags(
         }
 
 
-def test_the_journal_keeps_a_models_highest_settled_charge_with_its_date(
-    tmp_path: Path,
+@pytest.mark.parametrize(
+    ("charges", "kept"),
+    [
+        (
+            [(0.041, "2000-01-01"), (0.062, "2000-01-02"), (0.04, "2000-01-31")],
+            (0.062, "2000-01-02"),
+        ),
+        ([(0.062, "2000-01-01"), (0.04, "2000-02-01")], (0.04, "2000-02-01")),
+    ],
+    ids=["the highest stands 30 days", "then a lower one replaces it"],
+)
+def test_the_journal_keeps_a_models_highest_settled_charge_for_30_days(
+    tmp_path: Path, charges: list[tuple[float, str]], kept: tuple[float, str]
 ) -> None:
+    key = ("gemini", FLASH, True)
     with jn.Journal(tmp_path / JOURNAL) as journal:
-        key = ("gemini", FLASH, True)
-        journal.charge(key, 0.041, "2000-01-01")
-        journal.charge(key, 0.062, "2000-01-02")
-        journal.charge(key, 0.040, "2000-01-31")
+        for cost, on in charges:
+            journal.charge(key, cost, on)
 
-        assert journal.charges[key] == jn.Charge(0.062, "2000-01-02")
-
-
-def test_a_lower_charge_replaces_the_highest_once_it_has_stood_30_days(
-    tmp_path: Path,
-) -> None:
-    with jn.Journal(tmp_path / JOURNAL) as journal:
-        key = ("gemini", FLASH, True)
-        journal.charge(key, 0.062, "2000-01-01")
-        journal.charge(key, 0.040, "2000-02-01")
-
-        assert journal.charges[key] == jn.Charge(0.040, "2000-02-01")
+        assert journal.charges[key] == jn.Charge(*kept)
 
 
 def test_a_model_known_from_an_earlier_day_is_not_held(
