@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, tzinfo
 
 import pytest
 
+from tap_dataforseo_gemini.prompts import cli, prices
 from tap_dataforseo_gemini.prompts import journal as jn
 from tap_dataforseo_gemini.prompts import post as posting
-from tap_dataforseo_gemini.prompts import prices
 from tests.test_money import carried_charge, questions, web_prompts
 from tests.test_prompts import FLASH, post, prompts_file
 
@@ -222,3 +222,25 @@ def _web_task() -> dict[str, t.Any]:
 
 def _flash() -> prices.Price:
     return prices.PRICES["gemini"][FLASH]
+
+
+# ------------------------------------------------------------- --probe-seconds
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "3601", "soon"])
+def test_a_probe_seconds_that_is_no_number_of_seconds_up_to_an_hour_is_refused(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["post", "--prompts", str(prompts_file(tmp_path)), "--probe-seconds", value]
+
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(argv)
+
+    assert stopped.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .endswith(
+            f"argument --probe-seconds: {value!r} is not a number of seconds from 0 to "
+            "3600 (an hour)"
+        )
+    )
+    assert not (tmp_path / JOURNAL).exists()

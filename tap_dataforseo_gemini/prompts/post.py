@@ -66,8 +66,10 @@ PAYMENT_REFUSALS = {
 }
 #: ChatGPT's reasoning models take at least this many output tokens [D-TP].
 REASONING_TOKENS = 1024
-#: How long a run waits, by default, for a model's first task to settle (seconds).
+#: How long a run waits, by default, for the models' first tasks to settle (seconds).
 PROBE_WAIT = 120.0
+#: The longest wait ``--probe-seconds`` may ask for: an hour.
+PROBE_MOST = 3600.0
 #: How often ``id_list`` is asked meanwhile: it takes 10 calls a minute [D-IDL].
 PROBE_POLL = 10.0
 #: id_list statuses of tasks not finished (their cost is not the settled one).
