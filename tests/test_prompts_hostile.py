@@ -216,8 +216,9 @@ def test_a_server_echoing_the_password_in_task_answers_leaks_it_nowhere(
     assert "posted 1 tasks" in out
     assert "1 refused" in out
     events = sorted(event["event"] for event in journal_events(tmp_path))
-    # The created task is the model's first: the run waits for it to settle.
-    assert events == ["intent", "intent", "not_posted", "posted", "settled"]
+    # The created task is the model's first: the run waits for it to settle, and
+    # keeps its model's charge.
+    assert events == ["charge", "intent", "intent", "not_posted", "posted", "settled"]
     assert_no_form_of_the_password(journal, out, err)
 
 
@@ -333,4 +334,5 @@ def test_tasks_found_in_id_list_after_a_lost_answer_count_what_the_api_charged(
         "intent",
         "posted",
         "settled",
+        "charge",
     }
