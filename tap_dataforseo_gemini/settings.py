@@ -218,6 +218,23 @@ def check_environment(schema: dict[str, t.Any], prefix: str) -> None:
                 raise InvalidConfigError(f"invalid settings: {exc}") from None
 
 
+def environment_hint(schema: dict[str, t.Any], prefix: str) -> str:
+    """How to read the settings set as environment variables, if any are set.
+
+    Outside Meltano the tap reads them only with ``--config ENV`` (a Singer tap's
+    convention); ``dataforseo-prompts`` reads them unasked.
+    """
+    names = [prefix + name.upper() for name in schema["properties"]]
+    found = [name for name in names if name in os.environ]
+    if not found:
+        return ""
+    return (
+        f" ({found[0]}{' and others' if len(found) > 1 else ''} set in the "
+        "environment: the tap reads them only with --config ENV, as in "
+        "tap-dataforseo-gemini --config ENV)"
+    )
+
+
 def typed_environment(config: dict[str, t.Any], schema: dict[str, t.Any]) -> None:
     """Turn number settings the SDK read from the environment (as text) into numbers."""
     for name, value in config.items():
