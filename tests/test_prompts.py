@@ -192,7 +192,7 @@ def test_dry_run_posts_nothing(
     code, out, err = post(emulator, prompts, capsys, "--dry-run")
 
     assert code == 0
-    assert "dry run: would post 1 tasks, worst case $0.0102" in out
+    assert "dry run: would post 1 task, worst case $0.0102" in out
     assert "1 left out" in err
     # With credentials, a dry run reads the models lists, nothing else.
     assert {r.path.rsplit("/", 1)[-1] for r in emulator.requests} == {"models"}
