@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import hub_definition
 from tests.readme import README
 
 ROOT = README.parent
@@ -17,6 +18,16 @@ PAGES_TO_COME = {
     "soak.md",
     "budget.md",
     "benchmarks.md",
+}
+#: The settings the SDK adds (the page names them in a sentence, not the table).
+SDK_SETTINGS = {
+    "stream_maps",
+    "stream_map_config",
+    "faker_config",
+    "flattening_enabled",
+    "flattening_max_depth",
+    "flattening_max_key_length",
+    "flattening_separator",
 }
 LINK = re.compile(r"\]\((?!https?://)([^)#\s]*)(?:#([^)\s]*))?\)")
 
@@ -68,3 +79,10 @@ def test_every_relative_link_leads_to_a_file_and_heading() -> None:
             assert anchor in anchors(path), f"{page.name}: {target}#{anchor}"
         checked += 1
     assert checked > 30
+
+
+def test_the_settings_page_lists_every_setting_of_the_tap() -> None:
+    page = (DOCS / "settings.md").read_text()
+    listed = set(re.findall(r"^\| ([a-z_]+) \| (?:True|False) \|", page, re.MULTILINE))
+    settings = hub_definition.about()["settings"]["properties"]
+    assert listed == set(settings) - SDK_SETTINGS
