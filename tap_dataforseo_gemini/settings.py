@@ -218,14 +218,20 @@ def check_environment(schema: dict[str, t.Any], prefix: str) -> None:
                 raise InvalidConfigError(f"invalid settings: {exc}") from None
 
 
-def environment_hint(schema: dict[str, t.Any], prefix: str) -> str:
-    """How to read the settings set as environment variables, if any are set.
+def environment_hint(
+    schema: dict[str, t.Any], prefix: str, config: dict[str, t.Any]
+) -> str:
+    """How to read the settings ``config`` lacks that are environment variables.
 
     Outside Meltano the tap reads them only with ``--config ENV`` (a Singer tap's
-    convention); ``dataforseo-prompts`` reads them unasked.
+    convention); ``dataforseo-prompts`` reads them unasked. Meltano hands every
+    variable it knows over in the config file, so under it this says nothing.
     """
-    names = [prefix + name.upper() for name in schema["properties"]]
-    found = [name for name in names if name in os.environ]
+    found = [
+        prefix + name.upper()
+        for name in schema["properties"]
+        if name not in config and prefix + name.upper() in os.environ
+    ]
     if not found:
         return ""
     return (

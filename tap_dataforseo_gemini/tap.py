@@ -123,7 +123,7 @@ class TapDataForSEOGemini(Tap):
                 ""
                 if parse_env_config
                 else settings.environment_hint(
-                    self.config_jsonschema, settings.ENV_PREFIX
+                    self.config_jsonschema, settings.ENV_PREFIX, self.config
                 )
             )
             raise InvalidConfigError(

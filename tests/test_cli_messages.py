@@ -43,6 +43,14 @@ def test_settings_left_in_the_environment_are_named_with_config_env() -> None:
     assert "--config ENV" in last
 
 
+def test_no_hint_for_a_variable_whose_setting_the_config_file_gives() -> None:
+    env = {"TAP_DATAFORSEO_GEMINI_LOGIN": LOGIN}  # as Meltano hands it, file and env
+    run = run_tap({"login": LOGIN}, extra=["--test"], env=env)
+    assert run.returncode == 1
+    assert "'password' is a required property" in run.stderr
+    assert "--config ENV" not in run.stderr
+
+
 def test_no_hint_when_no_setting_is_in_the_environment() -> None:
     run = run_tap({}, extra=["--test"])
     assert run.returncode == 1
