@@ -252,7 +252,7 @@ def test_insufficient_funds_40210_stops_the_run_with_one_line(
         "dataforseo-prompts: error: stopped posting: DataForSEO refused tasks: "
         "insufficient funds (40210); the balance cannot cover them, recharge it"
     )
-    assert "posted 1 tasks" in out
+    assert "posted 1 task," in out
 
 
 def test_payment_required_40200_stops_the_run_with_one_line(

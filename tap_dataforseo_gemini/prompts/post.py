@@ -47,6 +47,7 @@ from tap_dataforseo_gemini.prompts.plan import (
     tasks,
 )
 from tap_dataforseo_gemini.prompts.spend import CENT_FRACTION, Period
+from tap_dataforseo_gemini.words import counted
 
 if t.TYPE_CHECKING:
     from tap_dataforseo_gemini.prompts.prompt_set import PromptSet
@@ -110,13 +111,14 @@ class Summary:
         """The one summary line."""
         if dry_run:
             head = (
-                f"dry run: would post {self.chosen} tasks, worst case "
+                f"dry run: would post {counted(self.chosen, 'task')}, worst case "
                 f"${self.worst_case:.4f}; the period has spent ${self.spent:.4f} of "
                 f"the ${self.budget:.2f} budget"
             )
         else:
             head = (
-                f"posted {self.posted} tasks, charged ${self.charged:.4f} at posting; "
+                f"posted {counted(self.posted, 'task')}, charged "
+                f"${self.charged:.4f} at posting; "
                 f"the period has spent ${self.spent:.4f} of the ${self.budget:.2f} "
                 "budget (settled charges and worst cases)"
             )
@@ -162,10 +164,10 @@ def run(
                 summary.unknown += 1
         if summary.unknown:
             LOGGER.warning(
-                "%d tasks of this period were sent without a recorded answer and "
-                "id_list does not show them: they are not posted again now (never "
-                "twice beats complete); a later run checks them again",
-                summary.unknown,
+                "%s of this period sent without a recorded answer and not shown "
+                "by id_list: not posted again now (never twice beats complete); a "
+                "later run checks again",
+                counted(summary.unknown, "task"),
             )
         summary.spent = period.spent()
         account = _money(client) if client is not None else {}
@@ -188,7 +190,7 @@ def run(
         if _is_usd(balance) and budget.worst_case_usd > balance + CENT_FRACTION:
             raise PostingStoppedError(
                 f"the plan's worst case ${budget.worst_case_usd:.4f} "
-                f"({len(budget.chosen)} tasks) exceeds the account balance "
+                f"({counted(len(budget.chosen), 'task')}) exceeds the account balance "
                 f"${balance:.4f}: recharge it or lower budget_usd",
                 summary,
             )
@@ -312,18 +314,17 @@ def reconcile(
     except LEDGER_ERRORS as exc:
         if unknown:
             LOGGER.error(  # noqa: TRY400 - one line, no traceback
-                "id_list could not be read (%s): %d tasks whose posting was not "
-                "confirmed are NOT posted again; they stay unknown until id_list "
-                "answers",
+                "id_list could not be read (%s): %s whose posting was not "
+                "confirmed, NOT posted again; unknown until id_list answers",
                 _one_line(exc),
-                len(unknown),
+                counted(len(unknown), "task"),
             )
         else:
             LOGGER.warning(
-                "id_list could not be read (%s): %d tasks not settled yet count "
+                "id_list could not be read (%s): %s not settled yet counted "
                 "at their estimates",
                 _one_line(exc),
-                len(unsettled),
+                counted(len(unsettled), "task"),
             )
         return False
     settled_before = None
