@@ -16,7 +16,6 @@ PAGES_TO_COME = {
     "surfaces.md",
     "surfaces-posting.md",
     "soak.md",
-    "budget.md",
     "benchmarks.md",
 }
 #: The settings the SDK adds (the page names them in a sentence, not the table).

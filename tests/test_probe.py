@@ -71,7 +71,7 @@ def test_a_models_other_tasks_are_left_for_a_later_run_until_one_charge_settles(
 
     assert code == 0, err
     assert len(emulator.task_ids()) == 1
-    assert "posted 1 tasks" in out
+    assert "posted 1 task," in out
     assert "4 held until a first charge settles" in out
     (line,) = [line for line in err.splitlines() if "left for a later run" in line]
     assert line.endswith(
