@@ -152,6 +152,49 @@ def _headline(figures: Figures) -> list[str]:
     ]
 
 
+#: What each surface is, as the report names it.
+SURFACE_NAMES = {
+    "api": "the LLM's API",
+    "app": "the ChatGPT or Gemini app",
+    "ai_mode": "Google's AI Mode",
+}
+
+
+def _surfaces(figures: Figures) -> list[str]:
+    """Each brand's mention rate per surface, on the prompts all surfaces answered."""
+    if len(figures.surface_names) < 2:
+        return []
+    names = ", ".join(
+        f"{name} ({SURFACE_NAMES.get(name, name)})" for name in figures.surface_names
+    )
+    title = "<h2>Surfaces compared</h2>"
+    if not figures.surfaces:
+        return [
+            f'<section id="surfaces">{title}',
+            f"<p>{html.escape(names)}: no prompt was answered on every one of "
+            "them yet, so they cannot be compared on the same questions.</p>",
+            "</section>",
+        ]
+    small = sum(1 for row in figures.surfaces if row["small"])
+    prompts = f"{figures.shared_prompts:,} prompt" + (
+        "" if figures.shared_prompts == 1 else "s"
+    )
+    caption = (
+        "What the API says beside what consumers see, on the same questions: the "
+        f"{prompts} answered on every surface ({names}). "
+        "Per brand and series (the LLM, then where its answer was seen), the share "
+        "of answers that mention the brand, the line its 95% Wilson interval, n the "
+        f"series' answers to those prompts. {small} of {len(figures.surfaces)} "
+        f"bars come from fewer than {SMALL_GROUP} answers and are grey."
+    )
+    return [
+        f'<section id="surfaces">{title}',
+        f"<p>{html.escape(caption)}</p>",
+        svg(charts.surfaces(figures)),
+        "</section>",
+    ]
+
+
 def _page(body: list[str]) -> str:
     """One self-contained HTML document around the body's parts."""
     head = [
@@ -180,6 +223,7 @@ def render(figures: Figures) -> str:
         f'<p class="meta">{figures.answers:,} answers from {figures.first_day} to '
         f"{figures.last_day} &middot; generated {generated}</p>",
         *_headline(figures),
+        *_surfaces(figures),
     ]
     for anchor, title, caption, build in SECTIONS:
         parts += [

@@ -279,3 +279,12 @@ def test_the_report_names_a_missing_warehouse_in_one_line(tmp_path: Path) -> Non
     assert done.stderr.count("\n") == 1
     assert f"no warehouse at {missing}" in done.stderr
     assert not (tmp_path / "report.html").exists()
+
+
+def test_the_report_of_one_surface_compares_no_surfaces(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    html = write_report(warehouse, tmp_path / "report.html").read_text()
+
+    assert data.read(warehouse, MARTS).surface_names == ("api",)
+    assert 'id="surfaces"' not in html

@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 import typing as t
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import psycopg2
 import psycopg2.extras
 import pytest
 
+from report import data
+from report.__main__ import write as write_report
 from tests import postgres
 from tests.marts import (
     MARTS,
@@ -32,7 +35,6 @@ from tests.marts import (
 
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 BRANDS = Brands(
     aliases=[("Acme", ""), ("Globex", "Globex Corp")],
@@ -138,7 +140,7 @@ TABLES: dict[str, list[dict[str, t.Any]]] = {
 
 
 @pytest.fixture(scope="module")
-def marts(tmp_path_factory: pytest.TempPathFactory) -> Query:
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture in DuckDB, dbt build run on it."""
     folder: Path = tmp_path_factory.mktemp("surfaces")
     warehouse = folder / "warehouse.duckdb"
@@ -147,6 +149,12 @@ def marts(tmp_path_factory: pytest.TempPathFactory) -> Query:
     dbt_build(
         copy_project(folder, BRANDS), "duckdb", {"DBT_DUCKDB_PATH": str(warehouse)}
     )
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def marts(warehouse: Path) -> Query:
+    """Queries on the built warehouse."""
     return duckdb_query(warehouse)
 
 
@@ -285,3 +293,37 @@ def test_failed_and_unreadable_surface_tasks_count_nowhere(marts: Query) -> None
         {"surface": "ai_mode", "domain": "blog.acme.com"},
         {"surface": "api", "domain": "acme.com"},
     ]
+
+
+def test_the_report_compares_each_brands_mention_rate_per_surface_with_its_n(
+    warehouse: Path,
+) -> None:
+    figures = data.read(warehouse, MARTS)
+    acme = {
+        row["se"]: (row["label"], row["small"])
+        for row in figures.surfaces
+        if row["brand"] == "Acme"
+    }
+
+    # Only the CRM prompt was answered on all three surfaces.
+    assert figures.shared_prompts == 1
+    assert acme == {
+        "claude": ("0% (n=1)", True),
+        "gemini": ("67% (n=3)", True),
+        "chat_gpt (app)": ("0% (n=2)", True),
+        "gemini (app)": ("100% (n=1)", True),
+        "google (ai_mode)": ("50% (n=2)", True),
+    }
+
+
+def test_the_report_page_has_the_surfaces_chart_with_intervals_and_n(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    page = write_report(warehouse, tmp_path / "report.html").read_text()
+    section = page[page.index('<section id="surfaces">') :]
+    section = section[: section.index("</section>")]
+
+    assert "the 1 prompt answered on every surface" in section
+    assert "ai_mode (Google&#x27;s AI Mode)" in section
+    assert "google (ai_mode)" in section
+    assert "67% (n=3)" in section
