@@ -147,7 +147,7 @@ select surface, count(distinct user_prompt) filter (where surfaces_answering = (
     select count(distinct surface) from {schema}.geo_surface_visibility))
 from {schema}.geo_surface_visibility
 group by surface
-order by surface
+order by case surface when 'api' then 1 when 'app' then 2 else 3 end, surface
 """
 _ANSWERS = """
 select count(distinct response_id), strftime(min(day), '%Y-%m-%d'),

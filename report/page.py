@@ -118,7 +118,7 @@ def change(line: Headline) -> str:
 
 
 def _headline(figures: Figures) -> list[str]:
-    """The table of each brand in the latest week, every LLM and model together."""
+    """The table of each brand in the latest week, every LLM, model and surface."""
     rows = [
         "<table><thead><tr><th>Brand</th><th>Mention rate (95% interval)</th>"
         "<th>n (answers)</th><th>Share of voice</th><th>Avg first position</th>"
@@ -139,9 +139,12 @@ def _headline(figures: Figures) -> list[str]:
             f"<td>{position}</td><td>{change(line)}</td></tr>"
         )
     rows.append("</tbody></table>")
+    together = (
+        "LLM, model and surface" if len(figures.surface_names) > 1 else "LLM and model"
+    )
     return [
-        f'<section id="headline"><h2>Week {html.escape(figures.week)}, every LLM '
-        "and model</h2>",
+        f'<section id="headline"><h2>Week {html.escape(figures.week)}, every '
+        f"{together}</h2>",
         "<p>Mention rate: answers naming the brand, with its 95% Wilson interval. "
         "Share of voice: its share of all brand mentions. Avg first position: its "
         "rank among the brands an answer names, 1 = first. Change: against the "
