@@ -18,6 +18,7 @@ import sys
 import typing as t
 import unicodedata
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -27,7 +28,7 @@ import pytest
 from report.stats import newcombe, wilson
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 TRANSFORM = REPO / "transform"
@@ -530,46 +531,31 @@ def duckdb_query(path: Path) -> Callable[[str], list[dict[str, t.Any]]]:
 
 #: The tap's tables as the loaders create them (arrays and objects as ``{json}``:
 #: json in DuckDB, jsonb in PostgreSQL), the columns the marts read.
-TABLES: dict[str, dict[str, str]] = {
-    "llm_responses": {
-        "id": "varchar", "se": "varchar", "status_code": "bigint", "tag": "varchar",
-        "user_prompt": "varchar", "request_model_name": "varchar",
-        "model_name": "varchar", "datetime": "timestamp", "response_text": "varchar",
-        "fan_out_queries": "{json}", "raw_answer": "varchar",
-        "money_spent": "double precision", "cost": "double precision",
-    },
-    "llm_response_citations": {
-        "id": "varchar", "se": "varchar", "item_index": "bigint",
-        "section_index": "bigint", "annotation_index": "bigint", "title": "varchar",
-        "url": "varchar", "direct_url": "varchar", "domain": "varchar",
-    },
-    "llm_scraper_results": {
-        "id": "varchar", "se": "varchar", "status_code": "bigint",
-        "raw_answer": "varchar", "tag": "varchar", "keyword": "varchar",
-        "model": "varchar", "cost": "double precision", "datetime": "timestamp",
-        "answer_text": "varchar", "fan_out_queries": "{json}",
-        "brand_entities": "{json}",
-    },
-    "llm_scraper_sources": {
-        "id": "varchar", "se": "varchar", "source_index": "bigint",
-        "title": "varchar", "url": "varchar", "domain": "varchar",
-    },
-    "ai_mode_results": {
-        "id": "varchar", "se": "varchar", "status_code": "bigint",
-        "raw_answer": "varchar", "tag": "varchar", "keyword": "varchar",
-        "cost": "double precision", "datetime": "timestamp", "answer_text": "varchar",
-    },
-    "ai_mode_references": {
-        "id": "varchar", "se": "varchar", "item_index": "bigint",
-        "reference_index": "bigint", "title": "varchar", "url": "varchar",
-        "domain": "varchar",
-    },
-}  # fmt: skip
+TABLES: dict[str, str] = {
+    "llm_responses": "id varchar, se varchar, status_code bigint, tag varchar, "
+    "user_prompt varchar, request_model_name varchar, model_name varchar, "
+    "datetime timestamp, response_text varchar, fan_out_queries {json}, "
+    "raw_answer varchar, money_spent double precision, cost double precision",
+    "llm_response_citations": "id varchar, se varchar, item_index bigint, "
+    "section_index bigint, annotation_index bigint, title varchar, url varchar, "
+    "direct_url varchar, domain varchar",
+    "llm_scraper_results": "id varchar, se varchar, status_code bigint, "
+    "raw_answer varchar, tag varchar, keyword varchar, model varchar, "
+    "cost double precision, datetime timestamp, answer_text varchar, "
+    "fan_out_queries {json}, brand_entities {json}",
+    "llm_scraper_sources": "id varchar, se varchar, source_index bigint, "
+    "title varchar, url varchar, domain varchar",
+    "ai_mode_results": "id varchar, se varchar, status_code bigint, "
+    "raw_answer varchar, tag varchar, keyword varchar, cost double precision, "
+    "datetime timestamp, answer_text varchar",
+    "ai_mode_references": "id varchar, se varchar, item_index bigint, "
+    "reference_index bigint, title varchar, url varchar, domain varchar",
+}
 
 
 def load(
     cursor: t.Any,
-    tables: dict[str, list[dict[str, t.Any]]],
+    tables: Tables,
     json_type: str = "json",
     placeholder: str = "?",
 ) -> None:
@@ -580,11 +566,8 @@ def load(
     """
     cursor.execute("create schema dataforseo")
     for table, rows in tables.items():
-        types = ", ".join(
-            f"{name} {kind.format(json=json_type)}"
-            for name, kind in TABLES[table].items()
-        )
-        cursor.execute(f"create table dataforseo.{table} ({types})")
+        definition = TABLES[table].format(json=json_type)
+        cursor.execute(f"create table dataforseo.{table} ({definition})")
         columns = sorted({column for row in rows for column in row})
         if rows:
             cursor.executemany(
@@ -592,6 +575,55 @@ def load(
                 f"values ({', '.join([placeholder] * len(columns))})",
                 [tuple(row.get(column) for column in columns) for row in rows],
             )
+
+
+#: Rows of the tap's tables by table name (see TABLES), each row a dict.
+Tables = dict[str, list[dict[str, t.Any]]]
+
+
+def duckdb_warehouse(
+    folder: Path, tables: Tables, brands: Brands | None = None
+) -> Path:
+    """``tables`` in ``folder``/warehouse.duckdb with ``dbt build`` run on it."""
+    import duckdb
+
+    warehouse = folder / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as db:
+        load(db, tables)
+    dbt_build(
+        copy_project(folder, brands), "duckdb", {"DBT_DUCKDB_PATH": str(warehouse)}
+    )
+    return warehouse
+
+
+@contextmanager
+def postgres_marts(
+    folder: Path, tables: Tables, brands: Brands | None = None
+) -> Iterator[Query]:
+    """``tables`` in a PostgreSQL on loopback (JSON as jsonb), ``dbt build`` run.
+
+    Yields a Query on it; skips the test where PostgreSQL is not installed.
+    """
+    import psycopg2
+    import psycopg2.extras
+
+    from tests import postgres
+
+    with postgres.running_or_skip() as server:
+        login = {"host": server.host, "port": server.port, "user": server.user,
+                 "dbname": server.database}  # fmt: skip
+        with psycopg2.connect(**login) as db, db.cursor() as cursor:
+            load(cursor, tables, json_type="jsonb", placeholder="%s")
+        env = {f"DBT_POSTGRES_{k.upper()}": str(v) for k, v in login.items()}
+        dbt_build(copy_project(folder, brands), "postgres", env)
+        with psycopg2.connect(**login) as db:
+
+            def query(sql: str) -> list[dict[str, t.Any]]:
+                with db.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+                    cur.execute(sql)
+                    return [dict(row) for row in cur.fetchall()]
+
+            yield query
 
 
 #: Each surface's answers and cited sources: (surface, answers table, its

@@ -14,23 +14,19 @@ import typing as t
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
-import psycopg2
-import psycopg2.extras
 import pytest
 
 from report import data
 from report.__main__ import write as write_report
-from tests import postgres
 from tests.marts import (
     MARTS,
     Brands,
     Query,
+    Tables,
     assert_surface_marts_match,
-    copy_project,
-    dbt_build,
     duckdb_query,
-    load,
+    duckdb_warehouse,
+    postgres_marts,
 )
 
 if t.TYPE_CHECKING:
@@ -73,7 +69,7 @@ def ai_mode(rid: str, prompt: str, text: str | None, **more: t.Any) -> dict[str,
             "datetime": AT, "answer_text": text, **more}  # fmt: skip
 
 
-TABLES: dict[str, list[dict[str, t.Any]]] = {
+TABLES: Tables = {
     "llm_responses": [
         api("api-1", CRM, ACME_AND_GLOBEX),
         api("api-2", CRM, ACME_AND_GLOBEX),
@@ -142,14 +138,7 @@ TABLES: dict[str, list[dict[str, t.Any]]] = {
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture in DuckDB, dbt build run on it."""
-    folder: Path = tmp_path_factory.mktemp("surfaces")
-    warehouse = folder / "warehouse.duckdb"
-    with duckdb.connect(str(warehouse)) as db:
-        load(db, TABLES)
-    dbt_build(
-        copy_project(folder, BRANDS), "duckdb", {"DBT_DUCKDB_PATH": str(warehouse)}
-    )
-    return warehouse
+    return duckdb_warehouse(tmp_path_factory.mktemp("surfaces"), TABLES, BRANDS)
 
 
 @pytest.fixture(scope="module")
@@ -159,24 +148,12 @@ def marts(warehouse: Path) -> Query:
 
 
 @pytest.fixture(scope="module")
-def postgres_marts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Query]:
-    """The fixture in PostgreSQL (JSON as jsonb), dbt build run on it."""
-    with postgres.running_or_skip() as server:
-        login = {"host": server.host, "port": server.port, "user": server.user,
-                 "dbname": server.database}  # fmt: skip
-        with psycopg2.connect(**login) as db, db.cursor() as cursor:
-            load(cursor, TABLES, json_type="jsonb", placeholder="%s")
-        env = {f"DBT_POSTGRES_{k.upper()}": str(v) for k, v in login.items()}
-        folder = tmp_path_factory.mktemp("surfaces-pg")
-        dbt_build(copy_project(folder, BRANDS), "postgres", env)
-        with psycopg2.connect(**login) as db:
-
-            def query(sql: str) -> list[dict[str, t.Any]]:
-                with db.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-                    cur.execute(sql)
-                    return [dict(row) for row in cur.fetchall()]
-
-            yield query
+def pg_marts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Query]:
+    """The fixture in PostgreSQL, dbt build run on it."""
+    with postgres_marts(
+        tmp_path_factory.mktemp("surfaces-pg"), TABLES, BRANDS
+    ) as query:
+        yield query
 
 
 def visibility(marts: Query, prompt: str, brand: str) -> dict[tuple[str, str], t.Any]:
@@ -192,10 +169,8 @@ def test_every_surface_column_equals_python_on_duckdb(marts: Query) -> None:
     assert_surface_marts_match(marts, BRANDS)
 
 
-def test_every_surface_column_equals_python_on_postgresql(
-    postgres_marts: Query,
-) -> None:
-    assert_surface_marts_match(postgres_marts, BRANDS)
+def test_every_surface_column_equals_python_on_postgresql(pg_marts: Query) -> None:
+    assert_surface_marts_match(pg_marts, BRANDS)
 
 
 def test_each_surface_answering_a_prompt_is_its_own_group_with_its_n(

@@ -4,19 +4,7 @@ with
 
 grouped as (
 
-    select
-        day,
-        surface,
-        se,
-        domain,
-        count(*) as citations,
-        count(distinct response_id) as answers_citing,
-        -- One owner and one type per domain (int_citations).
-        min(brand) as brand,
-        min(source_type) as source_type
-
-    from {{ ref('int_citations') }}
-    group by day, surface, se, domain
+    {{ cited_domain_counts(['day', 'surface', 'se']) }}
 
 ),
 

@@ -19,19 +19,7 @@ answers as (
 
 cited as (
 
-    select
-        user_prompt,
-        surface,
-        se,
-        domain,
-        count(*) as citations,
-        count(distinct response_id) as answers_citing,
-        -- One owner and one type per domain (int_citations).
-        min(brand) as brand,
-        min(source_type) as source_type
-
-    from {{ ref('int_citations') }}
-    group by user_prompt, surface, se, domain
+    {{ cited_domain_counts(['user_prompt', 'surface', 'se']) }}
 
 ),
 
