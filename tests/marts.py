@@ -443,8 +443,8 @@ def assert_marts_match(
 ) -> None:
     """Compute every metric from the loaded source rows; compare with the marts."""
     responses = query(
-        "select id, se, status_code, raw_answer, tag, model_name, datetime, "
-        f"response_text, fan_out_queries from {schema}.llm_responses"
+        "select id, se, status_code, raw_answer, tag, user_prompt, model_name, "
+        f"datetime, response_text, fan_out_queries from {schema}.llm_responses"
     )
     citations = query(f"select id, domain from {schema}.llm_response_citations")
     facts = answer_brands(responses, citations, brands)
