@@ -73,10 +73,15 @@ def share_of_voice(figures: Figures) -> alt.FacetChart:
     )
 
 
-def mention_rate(figures: Figures) -> alt.FacetChart:
-    """Mention rate per model with its 95% interval and n; small groups grey."""
+def _rate_bars(
+    figures: Figures, rows: Rows, y: str, row: str, row_title: str
+) -> alt.FacetChart:
+    """Mention rate bars per ``y`` with 95% intervals and n, a panel per ``row``.
+
+    Groups under SMALL_GROUP answers are grey; brands keep their colours.
+    """
     base = alt.Chart(width=WIDTH, height=alt.Step(20)).encode(
-        y=alt.Y("brand:N", title=None)
+        y=alt.Y(f"{y}:N", title=None)
     )
     bars = base.mark_bar().encode(
         x=alt.X(
@@ -99,9 +104,19 @@ def mention_rate(figures: Figures) -> alt.FacetChart:
         text="label:N",
         color=alt.condition("datum.small", alt.value("#888"), alt.value("#222")),
     )
-    return alt.layer(bars, errors, labels, data=_data(figures.mention_rate)).facet(
-        row=alt.Row("model_name:N", title="Model", header=_ROW_HEADER)
+    return alt.layer(bars, errors, labels, data=_data(rows)).facet(
+        row=alt.Row(f"{row}:N", title=row_title, header=_ROW_HEADER)
     )
+
+
+def mention_rate(figures: Figures) -> alt.FacetChart:
+    """Mention rate per model with its 95% interval and n; small groups grey."""
+    return _rate_bars(figures, figures.mention_rate, "brand", "model_name", "Model")
+
+
+def surfaces(figures: Figures) -> alt.FacetChart:
+    """Per brand, the mention rate on each surface with its 95% interval and n."""
+    return _rate_bars(figures, figures.surfaces, "se", "brand", "Brand")
 
 
 def _cited_bars(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,6 +27,7 @@ MARTS = (
     "geo_brand_visibility_weekly",
     "geo_cited_domains",
     "geo_answer_brands",
+    "geo_surface_visibility",
 )
 
 
@@ -77,6 +79,12 @@ class Figures:
     top_domains: Rows
     #: se, source_type, citations, domains.
     source_types: Rows
+    #: se (the series), brand and the columns of mention_rate, over the prompts
+    #: every surface answered; empty with fewer than two surfaces.
+    surfaces: Rows = dataclasses.field(default_factory=list)
+    #: The surfaces loaded (api, app, ai_mode) and the prompts all of them answered.
+    surface_names: tuple[str, ...] = ()
+    shared_prompts: int = 0
 
 
 #: A series of the charts: the LLM, and where its answer was seen unless the API
@@ -123,6 +131,23 @@ select {series} as se, source_type, sum(citations) as citations,
 from {schema}.geo_cited_domains
 group by 1, source_type
 order by 1, citations desc, source_type
+"""
+#: Each surface's answers to the prompts every surface answered (the only fair
+#: comparison: the same questions), per brand.
+_SURFACES = """
+select {series} as se, brand,
+    sum(answers) as answers, sum(answers_mentioning) as answers_mentioning
+from {schema}.geo_surface_visibility
+where surfaces_answering = {surfaces}
+group by 1, brand
+order by brand, 1
+"""
+_SURFACE_NAMES = """
+select surface, count(distinct user_prompt) filter (where surfaces_answering = (
+    select count(distinct surface) from {schema}.geo_surface_visibility))
+from {schema}.geo_surface_visibility
+group by surface
+order by case surface when 'api' then 1 when 'app' then 2 else 3 end, surface
 """
 _ANSWERS = """
 select count(distinct response_id), strftime(min(day), '%Y-%m-%d'),
@@ -226,6 +251,15 @@ def read(warehouse: Path, schema: str) -> Figures:
         if not answers:
             return Figures(0, "", "", "", [], [], [], [], [])
         week, lines = headline(_rows(db, _WEEKS.format(schema=schema)))
+        surfaces = db.execute(_SURFACE_NAMES.format(schema=schema)).fetchall()
+        compared = (
+            _rows(
+                db,
+                _SURFACES.format(schema=schema, series=SERIES, surfaces=len(surfaces)),
+            )
+            if len(surfaces) > 1
+            else []
+        )
         return Figures(
             answers=answers,
             first_day=first_day,
@@ -242,4 +276,7 @@ def read(warehouse: Path, schema: str) -> Figures:
                 db, _TOP_DOMAINS.format(schema=schema, limit=TOP_DOMAINS, series=SERIES)
             ),
             source_types=_rows(db, _SOURCE_TYPES.format(schema=schema, series=SERIES)),
+            surfaces=_with_intervals(compared),
+            surface_names=tuple(name for name, _ in surfaces),
+            shared_prompts=max((shared for _, shared in surfaces), default=0),
         )

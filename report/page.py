@@ -118,7 +118,7 @@ def change(line: Headline) -> str:
 
 
 def _headline(figures: Figures) -> list[str]:
-    """The table of each brand in the latest week, every LLM and model together."""
+    """The table of each brand in the latest week, every LLM, model and surface."""
     rows = [
         "<table><thead><tr><th>Brand</th><th>Mention rate (95% interval)</th>"
         "<th>n (answers)</th><th>Share of voice</th><th>Avg first position</th>"
@@ -139,15 +139,61 @@ def _headline(figures: Figures) -> list[str]:
             f"<td>{position}</td><td>{change(line)}</td></tr>"
         )
     rows.append("</tbody></table>")
+    together = (
+        "LLM, model and surface" if len(figures.surface_names) > 1 else "LLM and model"
+    )
     return [
-        f'<section id="headline"><h2>Week {html.escape(figures.week)}, every LLM '
-        "and model</h2>",
+        f'<section id="headline"><h2>Week {html.escape(figures.week)}, every '
+        f"{together}</h2>",
         "<p>Mention rate: answers naming the brand, with its 95% Wilson interval. "
         "Share of voice: its share of all brand mentions. Avg first position: its "
         "rank among the brands an answer names, 1 = first. Change: against the "
         "week before, ▲/▼ only when Newcombe's 95% interval of the difference "
         f"excludes 0. Grey rows have fewer than {SMALL_GROUP} answers.</p>",
         *rows,
+        "</section>",
+    ]
+
+
+#: What each surface is, as the report names it.
+SURFACE_NAMES = {
+    "api": "the LLM's API",
+    "app": "the ChatGPT or Gemini app",
+    "ai_mode": "Google's AI Mode",
+}
+
+
+def _surfaces(figures: Figures) -> list[str]:
+    """Each brand's mention rate per surface, on the prompts all surfaces answered."""
+    if len(figures.surface_names) < 2:
+        return []
+    names = ", ".join(
+        f"{name} ({SURFACE_NAMES.get(name, name)})" for name in figures.surface_names
+    )
+    title = "<h2>Surfaces compared</h2>"
+    if not figures.surfaces:
+        return [
+            f'<section id="surfaces">{title}',
+            f"<p>{html.escape(names)}: no prompt was answered on every one of "
+            "them yet, so they cannot be compared on the same questions.</p>",
+            "</section>",
+        ]
+    small = sum(1 for row in figures.surfaces if row["small"])
+    prompts = f"{figures.shared_prompts:,} prompt" + (
+        "" if figures.shared_prompts == 1 else "s"
+    )
+    caption = (
+        "What the API says beside what consumers see, on the same questions: the "
+        f"{prompts} answered on every surface ({names}). "
+        "Per brand and series (the LLM, then where its answer was seen), the share "
+        "of answers that mention the brand, the line its 95% Wilson interval, n the "
+        f"series' answers to those prompts. {small} of {len(figures.surfaces)} "
+        f"bars come from fewer than {SMALL_GROUP} answers and are grey."
+    )
+    return [
+        f'<section id="surfaces">{title}',
+        f"<p>{html.escape(caption)}</p>",
+        svg(charts.surfaces(figures)),
         "</section>",
     ]
 
@@ -180,6 +226,7 @@ def render(figures: Figures) -> str:
         f'<p class="meta">{figures.answers:,} answers from {figures.first_day} to '
         f"{figures.last_day} &middot; generated {generated}</p>",
         *_headline(figures),
+        *_surfaces(figures),
     ]
     for anchor, title, caption, build in SECTIONS:
         parts += [

@@ -18,6 +18,7 @@ import sys
 import typing as t
 import unicodedata
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -27,7 +28,7 @@ import pytest
 from report.stats import newcombe, wilson
 
 if t.TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Iterator
 
 REPO = Path(__file__).resolve().parent.parent
 TRANSFORM = REPO / "transform"
@@ -174,6 +175,7 @@ def answer_brands(
         if not answered(response):
             continue
         text = nfc(response["response_text"] or "")
+        entities = listed_brands(response.get("brand_entities"), aliases)
         firsts = {}
         for brand, spellings in aliases.items():
             found = [mention_offset(text, a) for a in spellings]
@@ -189,9 +191,11 @@ def answer_brands(
             )
             facts[response["id"], brand] = {
                 "day": utc_day(response["datetime"]),
+                "surface": response.get("surface", "api"),
                 "se": response["se"],
                 "model_name": response["model_name"],
                 "tag": response["tag"],
+                "user_prompt": response.get("user_prompt"),
                 "is_mentioned": first is not None,
                 "first_offset": first,
                 "response_length": len(text)
@@ -204,8 +208,36 @@ def answer_brands(
                 "brands_mentioned": len(firsts),
                 "owned_citations": owned,
                 "cites_owned_domain": owned > 0,
+                "is_brand_entity": None if entities is None else brand in entities,
             }
     return facts
+
+
+def listed_brands(
+    brand_entities: str | list[dict[str, t.Any]] | None,
+    aliases: dict[str, set[str]],
+) -> set[str] | None:
+    """The brands whose alias matches the title of one of the answer's brand_entities.
+
+    None when the answer has no brand_entities (not the ChatGPT app).
+    """
+    if brand_entities is None:
+        return None
+    entities = (
+        json.loads(brand_entities)
+        if isinstance(brand_entities, str)
+        else brand_entities
+    )
+    titles = [
+        nfc(e["title"]) for e in entities if isinstance(e, dict) and e.get("title")
+    ]
+    return {
+        brand
+        for brand, spellings in aliases.items()
+        if any(
+            mention_offset(title, a) is not None for title in titles for a in spellings
+        )
+    }
 
 
 def interval(successes: int, trials: int) -> tuple[float | None, float | None]:
@@ -213,38 +245,48 @@ def interval(successes: int, trials: int) -> tuple[float | None, float | None]:
     return wilson(successes, trials) or (None, None)
 
 
+def by_day(fact: dict[str, t.Any]) -> tuple[t.Any, ...]:
+    """geo_brand_visibility's group: (day, se, model_name)."""
+    return fact["day"], fact["se"], fact["model_name"]
+
+
 def brand_visibility(
     facts: dict[tuple[str, str], dict[str, t.Any]],
-    period: Callable[[date], date] = lambda day: day,
+    group: Callable[[dict[str, t.Any]], tuple[t.Any, ...]] = by_day,
 ) -> dict[tuple[t.Any, ...], dict[str, t.Any]]:
-    """geo_brand_visibility by (period of day, se, model_name, brand)."""
+    """geo_brand_visibility by (*group of the answer, brand)."""
     groups: dict[tuple[t.Any, ...], list[dict[str, t.Any]]] = defaultdict(list)
     for (_, brand), fact in facts.items():
-        groups[period(fact["day"]), fact["se"], fact["model_name"], brand].append(fact)
+        groups[*group(fact), brand].append(fact)
     mentioning = {
         key: sum(f["is_mentioned"] for f in rows) for key, rows in groups.items()
     }
     total: dict[tuple[t.Any, ...], int] = defaultdict(int)
     for key, count in mentioning.items():
-        total[key[:3]] += count
+        total[key[:-1]] += count
     visibility = {}
     for key, rows in groups.items():
         ranks = [f["mention_rank"] for f in rows if f["is_mentioned"]]
+        entities = [
+            f["is_brand_entity"] for f in rows if f["is_brand_entity"] is not None
+        ]
         rate_low, rate_high = interval(mentioning[key], len(rows))
-        voice_low, voice_high = interval(mentioning[key], total[key[:3]])
+        voice_low, voice_high = interval(mentioning[key], total[key[:-1]])
         visibility[key] = {
             "answers": len(rows),
             "answers_mentioning": mentioning[key],
             "mention_rate": mentioning[key] / len(rows),
             "mention_rate_ci_low": rate_low,
             "mention_rate_ci_high": rate_high,
-            "group_mentions": total[key[:3]],
-            "share_of_voice": mentioning[key] / total[key[:3]]
-            if total[key[:3]]
+            "group_mentions": total[key[:-1]],
+            "share_of_voice": mentioning[key] / total[key[:-1]]
+            if total[key[:-1]]
             else None,
             "share_of_voice_ci_low": voice_low,
             "share_of_voice_ci_high": voice_high,
             "avg_first_position": sum(ranks) / len(ranks) if ranks else None,
+            "answers_with_brand_entities": len(entities),
+            "answers_listing_brand": sum(entities),
         }
     return visibility
 
@@ -253,7 +295,9 @@ def brand_visibility_weekly(
     facts: dict[tuple[str, str], dict[str, t.Any]],
 ) -> dict[tuple[t.Any, ...], dict[str, t.Any]]:
     """geo_brand_visibility_weekly by (week, se, model_name, brand)."""
-    weeks = brand_visibility(facts, week_of)
+    weeks = brand_visibility(
+        facts, lambda f: (week_of(f["day"]), f["se"], f["model_name"])
+    )
     weekly = {}
     for key, row in weeks.items():
         week, *group = key
@@ -399,8 +443,8 @@ def assert_marts_match(
 ) -> None:
     """Compute every metric from the loaded source rows; compare with the marts."""
     responses = query(
-        "select id, se, status_code, raw_answer, tag, model_name, datetime, "
-        f"response_text, fan_out_queries from {schema}.llm_responses"
+        "select id, se, status_code, raw_answer, tag, user_prompt, model_name, "
+        f"datetime, response_text, fan_out_queries from {schema}.llm_responses"
     )
     citations = query(f"select id, domain from {schema}.llm_response_citations")
     facts = answer_brands(responses, citations, brands)
@@ -483,3 +527,218 @@ def duckdb_query(path: Path) -> Callable[[str], list[dict[str, t.Any]]]:
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     return query
+
+
+#: The tap's tables as the loaders create them (arrays and objects as ``{json}``:
+#: json in DuckDB, jsonb in PostgreSQL), the columns the marts read.
+TABLES: dict[str, str] = {
+    "llm_responses": "id varchar, se varchar, status_code bigint, tag varchar, "
+    "user_prompt varchar, request_model_name varchar, model_name varchar, "
+    "datetime timestamp, response_text varchar, fan_out_queries {json}, "
+    "raw_answer varchar, money_spent double precision, cost double precision",
+    "llm_response_citations": "id varchar, se varchar, item_index bigint, "
+    "section_index bigint, annotation_index bigint, title varchar, url varchar, "
+    "direct_url varchar, domain varchar",
+    "llm_scraper_results": "id varchar, se varchar, status_code bigint, "
+    "raw_answer varchar, tag varchar, keyword varchar, model varchar, "
+    "cost double precision, datetime timestamp, answer_text varchar, "
+    "fan_out_queries {json}, brand_entities {json}",
+    "llm_scraper_sources": "id varchar, se varchar, source_index bigint, "
+    "title varchar, url varchar, domain varchar",
+    "ai_mode_results": "id varchar, se varchar, status_code bigint, "
+    "raw_answer varchar, tag varchar, keyword varchar, cost double precision, "
+    "datetime timestamp, answer_text varchar",
+    "ai_mode_references": "id varchar, se varchar, item_index bigint, "
+    "reference_index bigint, title varchar, url varchar, domain varchar",
+}
+
+
+def load(
+    cursor: t.Any,
+    tables: Tables,
+    json_type: str = "json",
+    placeholder: str = "?",
+) -> None:
+    """Create the named tap tables in schema dataforseo and insert their rows.
+
+    ``cursor`` is a DuckDB connection or a psycopg2 cursor (``json_type`` jsonb,
+    ``placeholder`` %s); a row's missing columns are null.
+    """
+    cursor.execute("create schema dataforseo")
+    for table, rows in tables.items():
+        definition = TABLES[table].format(json=json_type)
+        cursor.execute(f"create table dataforseo.{table} ({definition})")
+        columns = sorted({column for row in rows for column in row})
+        if rows:
+            cursor.executemany(
+                f"insert into dataforseo.{table} ({', '.join(columns)}) "
+                f"values ({', '.join([placeholder] * len(columns))})",
+                [tuple(row.get(column) for column in columns) for row in rows],
+            )
+
+
+#: Rows of the tap's tables by table name (see TABLES), each row a dict.
+Tables = dict[str, list[dict[str, t.Any]]]
+
+
+def duckdb_warehouse(
+    folder: Path, tables: Tables, brands: Brands | None = None
+) -> Path:
+    """``tables`` in ``folder``/warehouse.duckdb with ``dbt build`` run on it."""
+    import duckdb
+
+    warehouse = folder / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as db:
+        load(db, tables)
+    dbt_build(
+        copy_project(folder, brands), "duckdb", {"DBT_DUCKDB_PATH": str(warehouse)}
+    )
+    return warehouse
+
+
+@contextmanager
+def postgres_marts(
+    folder: Path, tables: Tables, brands: Brands | None = None
+) -> Iterator[Query]:
+    """``tables`` in a PostgreSQL on loopback (JSON as jsonb), ``dbt build`` run.
+
+    Yields a Query on it; skips the test where PostgreSQL is not installed.
+    """
+    import psycopg2
+    import psycopg2.extras
+
+    from tests import postgres
+
+    with postgres.running_or_skip() as server:
+        login = {"host": server.host, "port": server.port, "user": server.user,
+                 "dbname": server.database}  # fmt: skip
+        with psycopg2.connect(**login) as db, db.cursor() as cursor:
+            load(cursor, tables, json_type="jsonb", placeholder="%s")
+        env = {f"DBT_POSTGRES_{k.upper()}": str(v) for k, v in login.items()}
+        dbt_build(copy_project(folder, brands), "postgres", env)
+        with psycopg2.connect(**login) as db:
+
+            def query(sql: str) -> list[dict[str, t.Any]]:
+                with db.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+                    cur.execute(sql)
+                    return [dict(row) for row in cur.fetchall()]
+
+            yield query
+
+
+#: Each surface's answers and cited sources: (surface, answers table, its
+#: prompt column, its model column, its answer column, sources table).
+SURFACES = (
+    ("api", "llm_responses", "user_prompt", "model_name", "response_text",
+     "llm_response_citations"),
+    ("app", "llm_scraper_results", "keyword", "model", "answer_text",
+     "llm_scraper_sources"),
+    ("ai_mode", "ai_mode_results", "keyword", "null", "answer_text",
+     "ai_mode_references"),
+)  # fmt: skip
+
+
+def surface_rows(
+    query: Query, schema: str = "dataforseo"
+) -> tuple[list[dict[str, t.Any]], list[dict[str, t.Any]]]:
+    """(answers, citations) of every surface loaded, in llm_responses' words."""
+    loaded = {
+        row["table_name"]
+        for row in query(
+            "select table_name from information_schema.tables "
+            f"where table_schema = '{schema}'"
+        )
+    }
+    answers, citations = [], []
+    for surface, table, prompt, model, text, sources in SURFACES:
+        if table not in loaded:
+            continue
+        entities = "brand_entities" if "brand_entities" in TABLES[table] else "null"
+        queries = "fan_out_queries" if "fan_out_queries" in TABLES[table] else "null"
+        answers += [
+            {**row, "surface": surface}
+            for row in query(
+                f"select id, se, status_code, raw_answer, tag, {prompt} as "
+                f"user_prompt, {model} as model_name, datetime, {text} as "
+                f"response_text, {queries} as fan_out_queries, {entities} as "
+                f"brand_entities from {schema}.{table}"
+            )
+        ]
+        if sources in loaded:
+            citations += query(f"select id, domain from {schema}.{sources}")
+    return answers, citations
+
+
+def surface_visibility(
+    facts: dict[tuple[str, str], dict[str, t.Any]],
+) -> dict[tuple[t.Any, ...], dict[str, t.Any]]:
+    """geo_surface_visibility by (user_prompt, surface, se, brand)."""
+    rows = brand_visibility(facts, lambda f: (f["user_prompt"], f["surface"], f["se"]))
+    surfaces: dict[str | None, set[str]] = defaultdict(set)
+    for prompt, surface, *_ in rows:
+        surfaces[prompt].add(surface)
+    return {
+        key: {**row, "surfaces_answering": len(surfaces[key[0]])}
+        for key, row in rows.items()
+    }
+
+
+def surface_cited_domains(
+    responses: Iterable[dict[str, t.Any]],
+    citations: Iterable[dict[str, t.Any]],
+    brands: Brands,
+) -> dict[tuple[t.Any, ...], dict[str, t.Any]]:
+    """geo_surface_cited_domains by (user_prompt, surface, se, domain)."""
+    answers = {r["id"]: r for r in responses if answered(r)}
+    group_answers: dict[tuple[t.Any, ...], int] = defaultdict(int)
+    for answer in answers.values():
+        group_answers[answer["user_prompt"], answer["surface"], answer["se"]] += 1
+    counts: dict[tuple[t.Any, ...], int] = defaultdict(int)
+    citing: dict[tuple[t.Any, ...], set[str]] = defaultdict(set)
+    for citation in citations:
+        answer = answers.get(citation["id"])
+        if answer is None or not citation["domain"]:
+            continue
+        group = (answer["user_prompt"], answer["surface"], answer["se"])
+        counts[*group, citation["domain"].lower()] += 1
+        citing[*group, citation["domain"].lower()].add(citation["id"])
+    domains = {}
+    for key, count in counts.items():
+        n = group_answers[key[:3]]
+        low, high = interval(len(citing[key]), n)
+        domains[key] = {
+            "citations": count,
+            "answers_citing": len(citing[key]),
+            "answers": n,
+            "citing_rate": len(citing[key]) / n,
+            "citing_rate_ci_low": low,
+            "citing_rate_ci_high": high,
+            "brand": brands.owner(key[3]),
+            "source_type": brands.source_type(key[3]),
+        }
+    return domains
+
+
+def assert_surface_marts_match(
+    query: Query, brands: Brands, schema: str = "dataforseo"
+) -> None:
+    """Recompute the surfaces' comparison from every surface loaded; compare."""
+    responses, citations = surface_rows(query, schema)
+    facts = answer_brands(responses, citations, brands)
+    assert facts, "no answer to compare"
+    for mart, keys, expected in (
+        ("geo_answer_brands", ("response_id", "brand"), facts),
+        (
+            "geo_surface_visibility",
+            ("user_prompt", "surface", "se", "brand"),
+            surface_visibility(facts),
+        ),
+        (
+            "geo_surface_cited_domains",
+            ("user_prompt", "surface", "se", "domain"),
+            surface_cited_domains(responses, citations, brands),
+        ),
+    ):
+        columns = next(iter(expected.values()), {}).keys()
+        actual = keyed(query(f"select * from {MARTS}.{mart}"), keys, columns)
+        assert_same(mart, actual, expected)

@@ -5,15 +5,11 @@ from __future__ import annotations
 import typing as t
 from datetime import date, datetime
 
-import duckdb
 import pytest
 
-from tests.marts import MARTS, copy_project, dbt_build, duckdb_query
-from tests.test_marts import DDL
+from tests.marts import MARTS, duckdb_query, duckdb_warehouse
 
 if t.TYPE_CHECKING:
-    from pathlib import Path
-
     from tests.marts import Query
 
 FLASH, PRO = "gemini-2.5-flash", "gemini-2.5-pro"
@@ -31,17 +27,11 @@ RESPONSES = [
 @pytest.fixture(scope="module")
 def marts(tmp_path_factory: pytest.TempPathFactory) -> Query:
     """The rows above loaded into DuckDB and ``dbt build`` run on them."""
-    folder: Path = tmp_path_factory.mktemp("spend")
-    warehouse = folder / "warehouse.duckdb"
-    with duckdb.connect(str(warehouse)) as db:
-        db.execute(DDL)
-        db.executemany(
-            "insert into dataforseo.llm_responses (id, se, status_code, model_name, "
-            "datetime, money_spent, cost) values (?, ?, ?, ?, ?, ?, ?)",
-            RESPONSES,
-        )
-    dbt_build(copy_project(folder), "duckdb", {"DBT_DUCKDB_PATH": str(warehouse)})
-    return duckdb_query(warehouse)
+    columns = ("id", "se", "status_code", "model_name", "datetime", "money_spent",
+               "cost")  # fmt: skip
+    rows = [dict(zip(columns, row, strict=True)) for row in RESPONSES]
+    folder = tmp_path_factory.mktemp("spend")
+    return duckdb_query(duckdb_warehouse(folder, {"llm_responses": rows}))
 
 
 def spend(marts: Query) -> dict[tuple[date, str], dict[str, t.Any]]:

@@ -16,7 +16,6 @@ import typing as t
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from report import data, page
@@ -25,10 +24,10 @@ from tests.marts import (
     MARTS,
     Brands,
     Query,
+    Tables,
     assert_marts_match,
-    copy_project,
-    dbt_build,
     duckdb_query,
+    duckdb_warehouse,
 )
 
 CAFE = "Ünïcødé Café"
@@ -78,49 +77,29 @@ CITATIONS = [
     ("r4", 0, "acme.com"),
     ("r5", 0, "en.wikipedia.org"),
 ]
-#: The columns and types target-duckdb gives the tap's tables (read from a load).
-DDL = """
-create schema dataforseo;
-create table dataforseo.llm_responses (
-    id varchar, se varchar, status_code hugeint, tag varchar, user_prompt varchar,
-    request_model_name varchar, model_name varchar, datetime timestamp,
-    response_text varchar, fan_out_queries json, raw_answer varchar,
-    money_spent double, cost double
-);
-create table dataforseo.llm_response_citations (
-    id varchar, se varchar, item_index hugeint, section_index hugeint,
-    annotation_index hugeint, title varchar, url varchar, direct_url varchar,
-    domain varchar
-);
-"""
+TABLES: Tables = {
+    "llm_responses": [
+        dict(zip(("id", "se", "status_code", "tag", "model_name", "datetime",
+                  "response_text"), row, strict=True))
+        for row in RESPONSES
+    ]
+    + [
+        dict(zip(("id", "se", "status_code", "tag", "model_name", "datetime",
+                  "response_text"), UNREADABLE, strict=True),
+             raw_answer='{"unreadable": true}')
+    ],
+    "llm_response_citations": [
+        {"id": rid, "se": "gemini", "item_index": 0, "section_index": 0,
+         "annotation_index": index, "domain": domain}
+        for rid, index, domain in CITATIONS
+    ],
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture loaded into DuckDB and ``dbt build`` run on it once."""
-    folder = tmp_path_factory.mktemp("marts")
-    warehouse = folder / "warehouse.duckdb"
-    with duckdb.connect(str(warehouse)) as db:
-        db.execute(DDL)
-        db.executemany(
-            "insert into dataforseo.llm_responses (id, se, status_code, tag, "
-            "model_name, datetime, response_text) values (?, ?, ?, ?, ?, ?, ?)",
-            RESPONSES,
-        )
-        db.execute(
-            "insert into dataforseo.llm_responses (id, se, status_code, tag, "
-            "model_name, datetime, response_text, raw_answer) "
-            "values (?, ?, ?, ?, ?, ?, ?, '{\"unreadable\": true}')",
-            UNREADABLE,
-        )
-        db.executemany(
-            "insert into dataforseo.llm_response_citations (id, se, item_index, "
-            "section_index, annotation_index, domain) values (?, 'gemini', 0, 0, ?, ?)",
-            CITATIONS,
-        )
-    project = copy_project(folder, BRANDS)
-    dbt_build(project, "duckdb", {"DBT_DUCKDB_PATH": str(warehouse)})
-    return warehouse
+    return duckdb_warehouse(tmp_path_factory.mktemp("marts"), TABLES, BRANDS)
 
 
 @pytest.fixture(scope="module")
@@ -279,3 +258,12 @@ def test_the_report_names_a_missing_warehouse_in_one_line(tmp_path: Path) -> Non
     assert done.stderr.count("\n") == 1
     assert f"no warehouse at {missing}" in done.stderr
     assert not (tmp_path / "report.html").exists()
+
+
+def test_the_report_of_one_surface_compares_no_surfaces(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    html = write_report(warehouse, tmp_path / "report.html").read_text()
+
+    assert data.read(warehouse, MARTS).surface_names == ("api",)
+    assert 'id="surfaces"' not in html

@@ -17,23 +17,20 @@ import unicodedata
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import duckdb
-import psycopg2
-import psycopg2.extras
 import pytest
 
 from report import charts, data, page
 from report.__main__ import write as write_report
 from report.stats import wilson
-from tests import postgres
 from tests.marts import (
     MARTS,
     Brands,
     Query,
+    Tables,
     assert_marts_match,
-    copy_project,
-    dbt_build,
     duckdb_query,
+    duckdb_warehouse,
+    postgres_marts,
 )
 
 if t.TYPE_CHECKING:
@@ -59,20 +56,6 @@ SEGMENT = "Some neutral words fill this third of it. "
 #: The decomposed form: "e" + U+0301 and so on.
 DECOMPOSED_CAFE = unicodedata.normalize("NFD", CAFE)
 PRO, FLASH = "gemini-2.5-pro", "gemini-2.5-flash"
-DDL = """
-create schema dataforseo;
-create table dataforseo.llm_responses (
-    id varchar, se varchar, status_code bigint, tag varchar, user_prompt varchar,
-    request_model_name varchar, model_name varchar, datetime timestamp,
-    response_text varchar, fan_out_queries {json}, raw_answer varchar,
-    money_spent double precision, cost double precision
-);
-create table dataforseo.llm_response_citations (
-    id varchar, se varchar, item_index bigint, section_index bigint,
-    annotation_index bigint, title varchar, url varchar, direct_url varchar,
-    domain varchar
-);
-"""
 
 
 def segment(words: str) -> str:
@@ -122,29 +105,24 @@ def fixture_rows() -> tuple[list[tuple[t.Any, ...]], list[tuple[t.Any, ...]]]:
 
 
 RESPONSES, CITATIONS = fixture_rows()
-INSERT_RESPONSE = (
-    "insert into dataforseo.llm_responses (id, se, status_code, model_name, "
-    "datetime, response_text, fan_out_queries) values ({})"
-)
-INSERT_CITATION = (
-    "insert into dataforseo.llm_response_citations (id, se, item_index, "
-    "section_index, annotation_index, domain) values ({}, 'gemini', 0, 0, {}, {})"
-)
+TABLES: Tables = {
+    "llm_responses": [
+        dict(zip(("id", "se", "status_code", "model_name", "datetime",
+                  "response_text", "fan_out_queries"), row, strict=True))
+        for row in RESPONSES
+    ],
+    "llm_response_citations": [
+        {"id": rid, "se": "gemini", "item_index": 0, "section_index": 0,
+         "annotation_index": index, "domain": domain}
+        for rid, index, domain in CITATIONS
+    ],
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture in DuckDB (fan_out_queries as JSON), dbt build run on it."""
-    folder = tmp_path_factory.mktemp("measures")
-    warehouse = folder / "warehouse.duckdb"
-    with duckdb.connect(str(warehouse)) as db:
-        db.execute(DDL.format(json="json"))
-        db.executemany(INSERT_RESPONSE.format(", ".join("?" * 7)), RESPONSES)
-        db.executemany(INSERT_CITATION.format("?", "?", "?"), CITATIONS)
-    dbt_build(
-        copy_project(folder, BRANDS), "duckdb", {"DBT_DUCKDB_PATH": str(warehouse)}
-    )
-    return warehouse
+    return duckdb_warehouse(tmp_path_factory.mktemp("measures"), TABLES, BRANDS)
 
 
 @pytest.fixture(scope="module")
@@ -161,33 +139,18 @@ def report_page(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> st
 
 
 @pytest.fixture(scope="module")
-def postgres_marts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Query]:
+def pg_marts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Query]:
     """The fixture in PostgreSQL (fan_out_queries as jsonb), dbt build run on it."""
-    with postgres.running_or_skip() as server:
-        login = {"host": server.host, "port": server.port, "user": server.user,
-                 "dbname": server.database}  # fmt: skip
-        with psycopg2.connect(**login) as db, db.cursor() as cursor:
-            cursor.execute(DDL.format(json="jsonb"))
-            cursor.executemany(INSERT_RESPONSE.format(", ".join(["%s"] * 7)), RESPONSES)
-            cursor.executemany(INSERT_CITATION.format("%s", "%s", "%s"), CITATIONS)
-        env = {f"DBT_POSTGRES_{k.upper()}": str(v) for k, v in login.items()}
-        dbt_build(copy_project(tmp_path_factory.mktemp("pg"), BRANDS), "postgres", env)
-        with psycopg2.connect(**login) as db:
-
-            def query(sql: str) -> list[dict[str, t.Any]]:
-                with db.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-                    cur.execute(sql)
-                    return [dict(row) for row in cur.fetchall()]
-
-            yield query
+    with postgres_marts(tmp_path_factory.mktemp("pg"), TABLES, BRANDS) as query:
+        yield query
 
 
 def test_every_column_equals_python_on_duckdb(duckdb_marts: Query) -> None:
     assert_marts_match(duckdb_marts, BRANDS)
 
 
-def test_every_column_equals_python_on_postgresql(postgres_marts: Query) -> None:
-    assert_marts_match(postgres_marts, BRANDS)
+def test_every_column_equals_python_on_postgresql(pg_marts: Query) -> None:
+    assert_marts_match(pg_marts, BRANDS)
 
 
 def weekly(marts: Query, week: date) -> dict[str, t.Any]:

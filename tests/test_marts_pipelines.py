@@ -26,6 +26,7 @@ from tests.marts import (
     TRANSFORM,
     Brands,
     assert_marts_match,
+    assert_surface_marts_match,
     copy_project,
     duckdb_query,
 )
@@ -221,3 +222,26 @@ def test_ai_mode_answers_build_the_marts_beside_the_apis_with_their_surface(
     assert prompts == [{"n": 0}]
     figures = report_data.read(warehouse, MARTS)
     assert {row["se"] for row in figures.mention_rate} == {"gemini", "google (ai_mode)"}
+
+
+def test_meltano_run_of_the_ai_mode_extractor_builds_the_marts_with_ai_mode_rows(
+    project: Path, make_emulator: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    emulator = make_emulator(seed=24)
+    ai_mode = emulator.add_tasks(6, se="google/ai_mode", age=timedelta(hours=1))
+    emulator.add_tasks(3, age=timedelta(hours=1))
+    warehouse = tmp_path / "ai-mode.duckdb"
+    pipeline = ("tap-dataforseo-ai-mode", "target-duckdb", "dbt-duckdb:run")
+    state_id = "dev:" + "-to-".join(pipeline[:2])
+    meltano(project, "state", "clear", "--force", state_id)
+
+    done = meltano(project, "run", *pipeline, env=duckdb_env(emulator, warehouse))
+
+    assert done.returncode == 0, f"meltano run failed:\n{done.stderr[-8000:]}"
+    query = duckdb_query(warehouse)
+    loaded = query("select id from dataforseo.ai_mode_results")
+    assert sorted(row["id"] for row in loaded) == sorted(ai_mode)
+    assert_surface_marts_match(query, SEEDS)
+    for mart in ("geo_brand_visibility", "geo_cited_domains", "geo_surface_visibility"):
+        surfaces = query(f"select distinct surface, se from {MARTS}.{mart}")
+        assert surfaces == [{"surface": "ai_mode", "se": "google"}], mart

@@ -1,23 +1,25 @@
 {#-
-  The brand-visibility metrics of geo_answer_brands, one row per period, se,
-  model_name and brand: answers, answers_mentioning, mention_rate and its
-  Wilson 95% interval, group_mentions, share_of_voice and its Wilson 95%
-  interval, avg_first_position. `period` names the period column,
-  `period_expression` computes it from the answer's `day`.
+  The brand-visibility metrics of geo_answer_brands, one row per period, group
+  (by default surface, se and model_name) and brand: answers,
+  answers_mentioning, mention_rate and its Wilson 95% interval, group_mentions,
+  share_of_voice and its Wilson 95% interval, avg_first_position, and beside
+  them the ChatGPT app's own brand_entities: answers_with_brand_entities,
+  answers_listing_brand. `period` names the period column, `period_expression`
+  computes it from a geo_answer_brands row (e.g. from its `day`).
 -#}
-{% macro brand_visibility(period, period_expression) %}
+{% macro brand_visibility(period, period_expression, groups=['surface', 'se', 'model_name']) %}
+{%- set by = groups | join(', ') -%}
 with
 
 answer_brands as (
 
     select
         {{ period_expression }} as {{ period }},
-        surface,
-        se,
-        model_name,
+        {{ by }},
         brand,
         is_mentioned,
-        mention_rank
+        mention_rank,
+        is_brand_entity
 
     from {{ ref('geo_answer_brands') }}
 
@@ -27,16 +29,16 @@ grouped as (
 
     select
         {{ period }},
-        surface,
-        se,
-        model_name,
+        {{ by }},
         brand,
         count(*) as answers,
         sum(case when is_mentioned then 1 else 0 end) as answers_mentioning,
-        avg(cast(mention_rank as double precision)) as avg_first_position
+        avg(cast(mention_rank as double precision)) as avg_first_position,
+        count(is_brand_entity) as answers_with_brand_entities,
+        sum(case when is_brand_entity then 1 else 0 end) as answers_listing_brand
 
     from answer_brands
-    group by {{ period }}, surface, se, model_name, brand
+    group by {{ period }}, {{ by }}, brand
 
 ),
 
@@ -45,7 +47,7 @@ with_group_mentions as (
     select
         *,
         sum(answers_mentioning) over (
-            partition by {{ period }}, surface, se, model_name
+            partition by {{ period }}, {{ by }}
         ) as group_mentions
 
     from grouped
@@ -54,9 +56,7 @@ with_group_mentions as (
 
 select
     {{ period }},
-    surface,
-    se,
-    model_name,
+    {{ by }},
     brand,
     answers,
     answers_mentioning,
@@ -67,7 +67,9 @@ select
     {{ ratio('answers_mentioning', 'group_mentions') }} as share_of_voice,
     {{ wilson_low('answers_mentioning', 'group_mentions') }} as share_of_voice_ci_low,
     {{ wilson_high('answers_mentioning', 'group_mentions') }} as share_of_voice_ci_high,
-    avg_first_position
+    avg_first_position,
+    answers_with_brand_entities,
+    answers_listing_brand
 
 from with_group_mentions
 {% endmacro %}

@@ -1,5 +1,6 @@
 -- One row per answer (status_code 20000) and tracked brand: mentioned or not,
--- where first (offset and third of the answer), in which rank among the brands it mentions, and owned citations.
+-- where first (offset and third of the answer), in which rank among the brands it mentions, and owned citations;
+-- beside that alias matching, whether the ChatGPT app's own `brand_entities` list the brand.
 with
 
 answers as (
@@ -82,6 +83,25 @@ brands_per_answer as (
 
 ),
 
+entity_titles as (
+
+    {{ unnest_json_strings('answers', ['response_id'], 'brand_entities', 'title', 'title') }}
+
+),
+
+listed_brands as (
+
+    select distinct
+        entity_titles.response_id,
+        aliases.brand
+
+    from entity_titles
+    inner join aliases
+        on {{ first_mention_offset(nfc('entity_titles.title'), 'aliases.alias_pattern') }}
+            is not null
+
+),
+
 owned_citations as (
 
     select
@@ -117,7 +137,11 @@ final as (
         ranked_mentions.mention_rank,
         coalesce(brands_per_answer.brands_mentioned, 0) as brands_mentioned,
         coalesce(owned_citations.owned_citations, 0) as owned_citations,
-        owned_citations.response_id is not null as cites_owned_domain
+        owned_citations.response_id is not null as cites_owned_domain,
+        case
+            when answers.brand_entities is not null
+            then listed_brands.response_id is not null
+        end as is_brand_entity
 
     from answers
     cross join brands
@@ -129,6 +153,9 @@ final as (
     left join owned_citations
         on answers.response_id = owned_citations.response_id
         and brands.brand = owned_citations.brand
+    left join listed_brands
+        on answers.response_id = listed_brands.response_id
+        and brands.brand = listed_brands.brand
 
 )
 

@@ -50,6 +50,8 @@ final as (
         share_of_voice_ci_low,
         share_of_voice_ci_high,
         avg_first_position,
+        answers_with_brand_entities,
+        answers_listing_brand,
         previous_answers,
         previous_mention_rate,
         mention_rate_change,

@@ -1,7 +1,8 @@
 -- Every answer of every surface loaded: `api` (llm_responses, the LLM's API),
 -- `app` (llm_scraper_results, what the ChatGPT or Gemini app shows) and
 -- `ai_mode` (ai_mode_results, Google's AI Mode). The scraper's and AI Mode's
--- `keyword` is the prompt; their `answer_text` is the answer.
+-- `keyword` is the prompt; their `answer_text` is the answer. The ChatGPT
+-- app's `brand_entities` (the brands it marks) stay beside the text.
 with
 
 api as (
@@ -38,6 +39,7 @@ app as (
         'datetime': 'timestamp',
         'answer_text': 'varchar',
         'fan_out_queries': 'varchar',
+        'brand_entities': 'varchar',
     }) }}
 
 ),
@@ -74,7 +76,8 @@ answers as (
         cast(cost as double precision) as cost,
         datetime,
         response_text,
-        {{ json_text('fan_out_queries') }} as fan_out_queries
+        {{ json_text('fan_out_queries') }} as fan_out_queries,
+        cast(null as varchar) as brand_entities
     from api
 
     union all
@@ -93,7 +96,8 @@ answers as (
         cast(cost as double precision) as cost,
         datetime,
         answer_text as response_text,
-        {{ json_text('fan_out_queries') }} as fan_out_queries
+        {{ json_text('fan_out_queries') }} as fan_out_queries,
+        {{ json_text('brand_entities') }} as brand_entities
     from app
 
     union all
@@ -112,7 +116,8 @@ answers as (
         cast(cost as double precision) as cost,
         datetime,
         answer_text as response_text,
-        cast(null as varchar) as fan_out_queries
+        cast(null as varchar) as fan_out_queries,
+        cast(null as varchar) as brand_entities
     from ai_mode
 
 ),
@@ -138,7 +143,8 @@ renamed as (
         cast(datetime as date) as answered_on,
         -- NFC, as the aliases: a decomposed "é" matches a composed one.
         {{ nfc('response_text') }} as response_text,
-        fan_out_queries
+        fan_out_queries,
+        brand_entities
 
     from answers
 
