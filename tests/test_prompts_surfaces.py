@@ -11,10 +11,12 @@ import typing as t
 from collections import Counter
 
 import pytest
+import requests
 import yaml
 
 from fake_dataforseo import Fault
 from tap_dataforseo_gemini.prompts import prices, prompt_set
+from tests.harness import LOGIN, PASSWORD
 from tests.test_prompts import post
 
 if t.TYPE_CHECKING:
@@ -211,3 +213,19 @@ def test_a_prompts_file_without_llms_or_surfaces_is_refused(tmp_path: Path) -> N
     assert "llms is missing: map an LLM (gemini, chat_gpt, claude) to its models" in (
         caught.value.problems
     )
+
+
+@pytest.mark.parametrize("key", [AI_MODE, CHATGPT_APP])
+def test_the_emulator_answers_with_the_keyword_decoded_as_task_post_reads_it(
+    emulator: Emulator, key: str
+) -> None:
+    auth = (LOGIN, PASSWORD)
+    body = [{"keyword": "C%2B%2B or 100%25+Rust?", "location_code": 2840}]
+    body[0]["language_code"] = "en"
+    url = emulator.url + POST_PATHS[key]
+    posted = requests.post(url, json=body, auth=auth, timeout=10)
+    task_id = posted.json()["tasks"][0]["id"]
+    path = POST_PATHS[key].replace("task_post", f"task_get/advanced/{task_id}")
+    answer = requests.get(emulator.url + path, auth=auth, timeout=10)
+
+    assert answer.json()["tasks"][0]["result"][0]["keyword"] == "C++ or 100% Rust?"
