@@ -46,7 +46,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench --quick
 
-## definition: tap-dataforseo-gemini.yml and meltano.yml's extractor settings from --about
+## definition: tap-dataforseo-gemini.yml, hub/ and meltano.yml's extractor settings from --about
 definition: $(STAMP)
 	$(BIN)/python -m hub_definition
 

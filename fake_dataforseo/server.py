@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, Self
 from urllib.parse import unquote
 
 from . import payloads as p
-from . import surfaces
+from . import post_rules, surfaces
 from .faults import SPOILING, Fault, gzip_bomb, spoil
 from .ledger import STATUS_ANSWERS, STATUSES, Ledger, Task
 from .surface_server import SurfaceEndpoints
@@ -40,7 +40,6 @@ SANDBOX_TASK_ID = "00000000-0000-0000-0000-000000000000"
 MSG_NO_DATA = "No Prepared Data Found. Please Contact Our Support Team."
 READY_PAGE = 1000
 MAX_POST_TASKS = 100
-MAX_TAG = 255
 ID_LIST_MAX_LIMIT = 1000
 
 MSG_UNAUTHORIZED = (
@@ -911,9 +910,9 @@ class Emulator(SurfaceEndpoints):
         """(status, message) of a task_post item that creates no task, or None."""
         if position >= MAX_POST_TASKS:
             return 40006, MSG_TOO_MANY_TASKS
-        field = _invalid_post_field(se, item)
-        if field is not None:
-            return 40501, f"Invalid Field: '{field}'."
+        refused = post_rules.refusal(se, item)
+        if refused is not None:
+            return refused
         limit = self.cost_limit
         if limit is not None and self.charged + self.post_cost > limit + 1e-9:
             return 40203, MSG_COST_LIMIT
@@ -1370,24 +1369,6 @@ def _json_list(body: bytes) -> list[Any] | None:
     except (ValueError, UnicodeDecodeError):
         return None
     return value if isinstance(value, list) else None
-
-
-def _invalid_post_field(se: str, item: Any) -> str | None:
-    """Name the first invalid field of a task_post item, or None [D-TP]."""
-    if not isinstance(item, dict):
-        return "user_prompt"
-    prompt = item.get("user_prompt")
-    if not isinstance(prompt, str) or not prompt.strip() or len(prompt) > p.MAX_TEXT:
-        return "user_prompt"
-    if not p.postable_model(se, item.get("model_name")):
-        return "model_name"
-    system = item.get("system_message")
-    if system is not None and (not isinstance(system, str) or len(system) > p.MAX_TEXT):
-        return "system_message"
-    tag = item.get("tag")
-    if tag is not None and (not isinstance(tag, str) or len(tag) > MAX_TAG):
-        return "tag"
-    return None
 
 
 def _id_list_query(  # noqa: PLR0911 - one return per invalid field

@@ -39,6 +39,7 @@ from datetime import datetime, timedelta
 from tap_dataforseo_gemini import envelope
 from tap_dataforseo_gemini.errors import InvalidStateError
 from tap_dataforseo_gemini.shape import Where, mapping, moment
+from tap_dataforseo_gemini.words import counted
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -532,8 +533,8 @@ class Plan:
     def nothing_new(self) -> str:
         """The one line of a run with nothing to collect."""
         return (
-            f"nothing new to collect ({len(self.bookmark.pending)} tasks pending "
-            "for a later run)"
+            f"nothing new to collect ({counted(len(self.bookmark.pending), 'task')} "
+            "pending for a later run)"
         )
 
     def redelivery(self) -> str | None:
@@ -541,9 +542,10 @@ class Plan:
         if not self.redelivered:
             return None
         return (
-            f"{self.redelivered} of these tasks were delivered by the last run too "
-            f"(done in the {SETTLE.seconds // 60} minutes before its id_list "
-            "query); targets keep one row by id"
+            f"{counted(self.redelivered, 'task')} of these were delivered by the "
+            f"last run too (done in the {SETTLE.seconds // 60} minutes before its "
+            "id_list query): a target that upserts on id keeps one row of each, "
+            "one that appends (target-jsonl) two"
         )
 
     def delivered(self, task: Task) -> None:

@@ -218,6 +218,29 @@ def check_environment(schema: dict[str, t.Any], prefix: str) -> None:
                 raise InvalidConfigError(f"invalid settings: {exc}") from None
 
 
+def environment_hint(
+    schema: dict[str, t.Any], prefix: str, config: dict[str, t.Any]
+) -> str:
+    """How to read the settings ``config`` lacks that are environment variables.
+
+    Outside Meltano the tap reads them only with ``--config ENV`` (a Singer tap's
+    convention); ``dataforseo-prompts`` reads them unasked. Meltano hands every
+    variable it knows over in the config file, so under it this says nothing.
+    """
+    found = [
+        prefix + name.upper()
+        for name in schema["properties"]
+        if name not in config and prefix + name.upper() in os.environ
+    ]
+    if not found:
+        return ""
+    return (
+        f" ({found[0]}{' and others' if len(found) > 1 else ''} set in the "
+        "environment: the tap reads them only with --config ENV, as in "
+        "tap-dataforseo-gemini --config ENV)"
+    )
+
+
 def typed_environment(config: dict[str, t.Any], schema: dict[str, t.Any]) -> None:
     """Turn number settings the SDK read from the environment (as text) into numbers."""
     for name, value in config.items():

@@ -119,8 +119,15 @@ class TapDataForSEOGemini(Tap):
                 **kwargs,
             )
         except ConfigValidationError as exc:
+            hint = (
+                ""
+                if parse_env_config
+                else settings.environment_hint(
+                    self.config_jsonschema, settings.ENV_PREFIX, self.config
+                )
+            )
             raise InvalidConfigError(
-                "invalid settings: " + "; ".join(exc.errors or [str(exc)])
+                "invalid settings: " + "; ".join(exc.errors or [str(exc)]) + hint
             ) from None
         redact.install(
             self.config.get("login") or "", self.config.get("password") or ""
@@ -201,6 +208,21 @@ class TapDataForSEOGemini(Tap):
             super().sync_all()
         finally:
             self.shared.request_metrics.log(self.logger)
+
+    @override
+    def run_connection_test(self) -> bool:
+        """The SDK's test (a failure raises), then one line saying it passed."""
+        passed = super().run_connection_test()
+        read = " and ".join(
+            sorted(s.name for s in self.streams.values() if not s.parent_stream_type)
+        )
+        host = parse_url(self.config["api_url"]).host
+        print(  # noqa: T201 - the command's last line, after the log
+            f"{NAME}: --test passed: the settings are valid, {host} accepted the "
+            f"login, {read} read (at most one record each; no task collected)",
+            file=sys.stderr,
+        )
+        return passed
 
     @classmethod
     def get_singer_command(cls) -> click.Command:

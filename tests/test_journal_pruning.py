@@ -18,8 +18,9 @@ OLD = "2000-01-01"
 
 
 def lines(journal: Path) -> list[dict[str, t.Any]]:
-    """The journal's events."""
-    return [json.loads(line) for line in journal.read_text().splitlines()]
+    """The journal's events of tags (not its models' charges)."""
+    events = [json.loads(line) for line in journal.read_text().splitlines()]
+    return [event for event in events if "tag" in event]
 
 
 def seed(journal: Path, day: str, key: str) -> None:

@@ -13,6 +13,7 @@ import pytest
 from fake_dataforseo import Fault
 from fake_dataforseo import payloads as p
 from tap_dataforseo_gemini.prompts import prices
+from tap_dataforseo_gemini.prompts.journal import Journal
 from tests.harness import LOGIN, PASSWORD, config_for, run_tap
 from tests.test_prompts import FLASH, post, prompts_file, task_posts
 
@@ -49,6 +50,12 @@ def web_prompts(folder: Path, **settings: t.Any) -> Path:
             **settings,
         },
     )
+
+
+def carried_charge(folder: Path, cost: float, model: str = FLASH) -> None:
+    """Journal a Gemini model's settled charge of an earlier day, as a run does."""
+    with Journal(folder / ".dataforseo-prompts/brand.jsonl") as journal:
+        journal.charge(("gemini", model, False), cost, "2000-01-01")
 
 
 def call(emulator: Emulator, method: str, path: str, body: object = None) -> t.Any:
@@ -201,9 +208,11 @@ def test_a_price_set_ten_times_too_low_overspends_by_one_task_at_most(
 def test_a_posting_charge_above_the_estimate_never_posts_past_the_budget(
     emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # task_post takes $0.20 a task, and the tasks stay running (not settled).
+    # task_post takes $0.20 a task, and the tasks stay running (not settled);
+    # the model's price is known from an earlier day, so its tasks are not held.
     emulator.post_cost = 0.2
     emulator.post_status = "queued"
+    carried_charge(tmp_path, 0.003)
     prompts = prompts_file(tmp_path, budget_usd=0.5, prompts=questions(30))
 
     code, _, err = post(emulator, prompts, capsys, "--probe-seconds", "0")
@@ -243,7 +252,7 @@ def test_insufficient_funds_40210_stops_the_run_with_one_line(
         "dataforseo-prompts: error: stopped posting: DataForSEO refused tasks: "
         "insufficient funds (40210); the balance cannot cover them, recharge it"
     )
-    assert "posted 1 tasks" in out
+    assert "posted 1 task," in out
 
 
 def test_payment_required_40200_stops_the_run_with_one_line(

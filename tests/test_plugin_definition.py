@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 import tomllib
-from pathlib import Path
 
 import pytest
 import yaml
 
 import hub_definition
 from hub_definition import DEFINITION, EXTRACTOR, MELTANO_YML, ROOT
-from tests.meltano_project import FOREIGN_PREFIXES, meltano
-from tests.readme import sh, shell_blocks
 
 GITHUB = r"https://github\.com/[\w.-]+/[\w.-]+"
 
@@ -81,37 +76,3 @@ def test_the_changelog_has_an_unreleased_section_and_the_released_version():
     version = hub_definition.project()["version"]
     assert "## [Unreleased]" in text
     assert f"## [{version}] - " in text
-
-
-def test_the_readme_adds_the_extractor_to_your_own_meltano_project(tmp_path):
-    """Its add and config lines as written; --no-install as the git URL is not real."""
-    (tmp_path / EXTRACTOR).symlink_to(ROOT)
-    adopter = tmp_path / "adopter"
-    adopter.mkdir()
-    (adopter / "meltano.yml").write_text(
-        "project_id: adopter\ndefault_environment: dev\nenvironments:\n- name: dev\n"
-    )
-    (block,) = shell_blocks("In your own Meltano project")
-    lines = [
-        line for line in block.splitlines() if "extractor" in line or "config" in line
-    ]
-    assert len(lines) == 3
-    env = {k: v for k, v in os.environ.items() if not k.startswith(FOREIGN_PREFIXES)}
-    env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"  # this meltano
-    env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    for line in lines:
-        done = sh(line.replace(" --from-ref", " --no-install --from-ref"), adopter, env)
-        assert done.returncode == 0, f"{line}\n{done.stderr[-3000:]}"
-    listed = meltano(adopter, "config", "list", EXTRACTOR, "--all")
-    assert listed.returncode == 0, listed.stderr[-3000:]
-    assert "TAP_DATAFORSEO_GEMINI_PROGRESS_INTERVAL_SECONDS" in listed.stdout
-    assert (
-        "login [env: TAP_DATAFORSEO_GEMINI_LOGIN] current value: 'you@example.com'"
-        in listed.stdout
-    )
-    assert "your-api-password" in (adopter / ".env").read_text()
-    assert "your-api-password" not in (adopter / "meltano.yml").read_text()
-    project = yaml.safe_load((adopter / "meltano.yml").read_text())
-    (plugin,) = project["plugins"]["extractors"]
-    repository = hub_definition.project()["urls"]["Repository"]
-    assert plugin["pip_url"] == f"git+{repository}.git"

@@ -192,7 +192,7 @@ def test_dry_run_posts_nothing(
     code, out, err = post(emulator, prompts, capsys, "--dry-run")
 
     assert code == 0
-    assert "dry run: would post 1 tasks, worst case $0.0102" in out
+    assert "dry run: would post 1 task, worst case $0.0102" in out
     assert "1 left out" in err
     # With credentials, a dry run reads the models lists, nothing else.
     assert {r.path.rsplit("/", 1)[-1] for r in emulator.requests} == {"models"}
@@ -208,7 +208,7 @@ def test_the_cost_limit_40203_stops_with_a_clear_line(
 
     assert code == 1
     assert "cost limit is reached (40203)" in err.splitlines()[-1]
-    assert "posted 1 tasks" in out
+    assert "posted 1 task," in out
     assert len(emulator.task_ids()) == 1
 
 
@@ -318,9 +318,9 @@ def test_an_answer_that_proves_nothing_is_not_retried(
     assert code == 1
     assert "1 unknown" in out
     # The other task goes alone as the model's first, the unknown one waits.
-    assert "posted 1 tasks" in soon[1]
+    assert "posted 1 task," in soon[1]
     assert "1 unknown" in soon[1]
-    assert "posted 1 tasks" in settled[1]
+    assert "posted 1 task," in settled[1]
     assert task_posts(emulator) == 3
     assert len(emulator.tags()) == len(set(emulator.tags())) == 2
 
@@ -621,7 +621,7 @@ def test_a_task_the_api_refuses_is_reported_and_the_rest_are_posted(
     code, out, err = post(emulator, prompts, capsys)
 
     assert code == 0
-    assert "posted 1 tasks" in out
+    assert "posted 1 task," in out
     assert "1 refused" in out
     assert "task_post refused" in err
     assert "40501" in err

@@ -151,7 +151,7 @@ def test_a_run_killed_in_flight_then_rerun_with_settle_seconds_0_posts_nothing_t
         time.sleep(0.01)
 
     assert code == 0, err
-    assert "posted 1 tasks" in out  # the task the killed run never sent
+    assert "posted 1 task," in out  # the task the killed run never sent
     assert "1 unknown (not re-posted)" in out
     assert "below the floor of 300" in err
     assert len(emulator.tags()) == 2
@@ -213,11 +213,12 @@ def test_a_server_echoing_the_password_in_task_answers_leaks_it_nowhere(
     journal = (tmp_path / JOURNAL).read_text()
 
     assert code == 0, err
-    assert "posted 1 tasks" in out
+    assert "posted 1 task," in out
     assert "1 refused" in out
     events = sorted(event["event"] for event in journal_events(tmp_path))
-    # The created task is the model's first: the run waits for it to settle.
-    assert events == ["intent", "intent", "not_posted", "posted", "settled"]
+    # The created task is the model's first: the run waits for it to settle, and
+    # keeps its model's charge.
+    assert events == ["charge", "intent", "intent", "not_posted", "posted", "settled"]
     assert_no_form_of_the_password(journal, out, err)
 
 
@@ -333,4 +334,5 @@ def test_tasks_found_in_id_list_after_a_lost_answer_count_what_the_api_charged(
         "intent",
         "posted",
         "settled",
+        "charge",
     }

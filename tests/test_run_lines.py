@@ -33,4 +33,4 @@ def test_a_rerun_counts_the_settle_windows_tasks_it_delivers_again(make_emulator
     assert {r["id"] for r in second.records("llm_responses")} == set(ids)
     said = lines(second, "delivered by the last run too")
     assert len(said) == 1
-    assert "3 of these tasks" in said[0]
+    assert "3 tasks of these were" in said[0]

@@ -69,7 +69,7 @@ def parser() -> argparse.ArgumentParser:
     floor = int(SETTLE_FLOOR.total_seconds())
     posting.add_argument(
         "--settle-seconds",
-        type=_settle_seconds,
+        type=_seconds(LEDGER_KEPT.total_seconds(), "id_list's six months"),
         default=float(floor),
         help="how long id_list must miss an unconfirmed task before it is posted "
         f"again (default and least {floor}: DataForSEO documents no delay for "
@@ -78,25 +78,29 @@ def parser() -> argparse.ArgumentParser:
     )
     posting.add_argument(
         "--probe-seconds",
-        type=float,
+        type=_seconds(post.PROBE_MOST, "an hour"),
         default=post.PROBE_WAIT,
-        help="how long to wait for a model's first task of the period to settle "
-        "before its others are posted (default %(default).0f)",
+        help="how long to wait, once, for the first tasks of models with no "
+        "settled charge yet to settle; a model's other tasks are posted only after "
+        "one has, else left for a later run (default %(default).0f)",
     )
     return main_parser
 
 
-def _settle_seconds(text: str) -> float:
-    """A number of seconds, finite and not negative."""
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not 0 <= seconds <= LEDGER_KEPT.total_seconds():
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number of seconds from 0 to "
-            f"{int(LEDGER_KEPT.total_seconds())} (id_list's six months)"
-        )
+def _seconds(most: float, what: str) -> t.Callable[[str], float]:
+    """An argument type: a number of seconds from 0 to ``most`` (``what`` it is)."""
+
+    def seconds(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0 <= value <= most:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a number of seconds from 0 to {int(most)} ({what})"
+            )
+        return value
+
     return seconds
 
 

@@ -4,6 +4,10 @@ One JSON object a line, appended and flushed to disk before the next step, so a
 crash at any point leaves either no intent (nothing was sent), an intent alone
 (the outcome is unknown: ask ``id_list``), or an intent and its outcome. The file
 is locked while a run uses it: two runs of one prompt set never post at once.
+
+Beside the tags, the journal keeps what each model was really charged: its
+highest settled charge, with its date, for :data:`CHARGE_MEMORY` (``charges``), so
+a new period starts from a known price, not from the price table alone.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import os
 import stat
 import typing as t
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from tap_dataforseo_gemini import redact
 from tap_dataforseo_gemini.delivery import SETTLE
@@ -48,6 +52,11 @@ def absent_before(settle_seconds: float, now: datetime) -> datetime:
 
 #: ``id_list`` shows a posted task finished and what it was charged in the end.
 SETTLED = "settled"
+#: A model's highest settled charge, kept across periods.
+CHARGE = "charge"
+#: How long a highest charge stands before a later, lower one replaces it (a
+#: provider's price may fall; a one-off charge should not price every later period).
+CHARGE_MEMORY = timedelta(days=30)
 
 
 class JournalLockedError(RuntimeError):
@@ -73,6 +82,21 @@ class Entry:
     cost: float | None = None
     #: What it was charged in the end, once ``id_list`` shows it finished, USD.
     settled: float | None = None
+    #: Whether the task asked for web search (its charge is kept apart).
+    web_search: bool = False
+
+
+#: A model's tasks with or without web search: (llm, model, web_search).
+ChargeKey = tuple[str, str, bool]
+
+
+@dataclass(frozen=True)
+class Charge:
+    """The highest settled charge of a model's tasks, and the day it was posted."""
+
+    cost: float
+    #: The UTC date (YYYY-MM-DD) of the period its task belonged to.
+    on: str
 
 
 class Journal:
@@ -92,6 +116,8 @@ class Journal:
             # A run pruning the journal renamed a new file over the one opened.
             self._file.close()
             self._file = _locked(path)
+        #: Per (llm, model, web_search): its highest settled charge kept.
+        self.charges: dict[ChargeKey, Charge] = {}
         try:
             self.entries = self._read()
         except CorruptJournalError:
@@ -108,7 +134,7 @@ class Journal:
         entries: dict[str, Entry] = {}
         for number, line in enumerate(lines, start=1):
             try:
-                _apply(entries, json.loads(line))
+                _apply(entries, self.charges, json.loads(line))
             except (ValueError, KeyError, TypeError):
                 raise CorruptJournalError(
                     f"{self.path}, line {number}: not a journal entry"
@@ -123,7 +149,7 @@ class Journal:
         A whole event is kept; a torn one never happened and is cut off.
         """
         try:
-            _apply(entries, json.loads(last))
+            _apply(entries, self.charges, json.loads(last))
         except (ValueError, KeyError, TypeError):
             size = os.fstat(self._file.fileno()).st_size
             self._file.truncate(size - len(last.encode()))
@@ -136,10 +162,15 @@ class Journal:
         """The tags whose latest outcome is ``outcome``."""
         return [tag for tag, entry in self.entries.items() if entry.outcome == outcome]
 
-    def intend(self, tags: list[str]) -> None:
+    def intend(self, tags: list[str], *, web_search: bool = False) -> None:
         """Record that these tasks are about to be posted (durably, before sending)."""
         now = datetime.now(UTC).isoformat()
-        self._write([{"event": "intent", "tag": tag, "at": now} for tag in tags])
+        self._write(
+            [
+                {"event": "intent", "tag": tag, "at": now, "web_search": web_search}
+                for tag in tags
+            ]
+        )
 
     def posted(self, tag: str, task_id: str, cost: float | None) -> None:
         """Record that the API created a task."""
@@ -148,6 +179,18 @@ class Journal:
     def settled(self, tag: str, cost: float) -> None:
         """Record what a posted task was charged once it finished."""
         self._write([{"event": SETTLED, "tag": tag, "cost": cost}])
+
+    def charge(self, key: ChargeKey, cost: float, on: str) -> None:
+        """Keep a settled charge above the one kept, or after it stood its time.
+
+        ``on`` is the UTC date (YYYY-MM-DD) its task was posted.
+        """
+        known = self.charges.get(key)
+        if known is not None and cost <= known.cost:
+            stood = date.fromisoformat(on) - date.fromisoformat(known.on)
+            if stood <= CHARGE_MEMORY:
+                return
+        self._write([_charge_event(key, Charge(cost, on))])
 
     def not_posted(self, tag: str, reason: str) -> None:
         """Record that a task was certainly not created."""
@@ -175,7 +218,7 @@ class Journal:
         self._file.flush()
         os.fsync(self._file.fileno())
         for event in events:
-            _apply(self.entries, event)
+            _apply(self.entries, self.charges, event)
 
     def prune(self, keep: Callable[[str], bool]) -> int:
         """Keep only the tags ``keep`` accepts; how many tags went.
@@ -189,11 +232,9 @@ class Journal:
             return 0
         kept = {tag: e for tag, e in self.entries.items() if keep(tag)}
         spare = self.path.with_name(self.path.name + ".pruned")
-        text = "".join(
-            json.dumps(event, sort_keys=True) + "\n"
-            for tag, entry in kept.items()
-            for event in _events(tag, entry)
-        )
+        events = [_charge_event(key, charge) for key, charge in self.charges.items()]
+        events += [event for tag, e in kept.items() for event in _events(tag, e)]
+        text = "".join(json.dumps(event, sort_keys=True) + "\n" for event in events)
         spare.write_text(text, encoding="utf-8")
         new = _locked(spare)
         os.fsync(new.fileno())
@@ -251,20 +292,38 @@ def _open(path: Path) -> t.TextIO:
     return journal
 
 
-def _apply(entries: dict[str, Entry], event: dict[str, t.Any]) -> None:
-    """Fold one event into what is known of its tag."""
+def _apply(
+    entries: dict[str, Entry], charges: dict[ChargeKey, Charge], event: dict[str, t.Any]
+) -> None:
+    """Fold one event into what is known of its tag, or of its model's charge."""
+    if event["event"] == CHARGE:
+        key = (str(event["llm"]), str(event["model"]), bool(event["web_search"]))
+        cost = _usd(event["cost"])
+        if cost is None or not isinstance(event["on"], str):
+            raise TypeError(event)
+        charges[key] = Charge(cost, event["on"])
+        return
     tag, kind = event["tag"], event["event"]
     if not isinstance(tag, str):
         raise TypeError(tag)
     if kind == "intent":
-        entries[tag] = Entry(UNKNOWN, datetime.fromisoformat(event["at"]))
+        at = datetime.fromisoformat(event["at"])
+        entries[tag] = Entry(UNKNOWN, at, web_search=event.get("web_search") is True)
     elif kind == POSTED:
-        cost = event.get("cost")
-        entries[tag] = Entry(POSTED, _known(entries, tag), event["id"], _usd(cost))
+        cost = _usd(event.get("cost"))
+        entries[tag] = replace(
+            _known(entries, tag),
+            outcome=POSTED,
+            id=event["id"],
+            cost=cost,
+            settled=None,
+        )
     elif kind == SETTLED:
         entries[tag] = replace(entries[tag], settled=_usd(event["cost"]))
     elif kind == NOT_POSTED:
-        entries[tag] = Entry(NOT_POSTED, _known(entries, tag))
+        entries[tag] = replace(
+            _known(entries, tag), outcome=NOT_POSTED, id=None, cost=None, settled=None
+        )
     else:
         raise KeyError(kind)
 
@@ -293,7 +352,12 @@ def _same_file(file: t.IO[str], path: Path) -> bool:
 def _events(tag: str, entry: Entry) -> list[dict[str, t.Any]]:
     """The events that make an entry again."""
     events: list[dict[str, t.Any]] = [
-        {"event": "intent", "tag": tag, "at": entry.intended_at.isoformat()}
+        {
+            "event": "intent",
+            "tag": tag,
+            "at": entry.intended_at.isoformat(),
+            "web_search": entry.web_search,
+        }
     ]
     if entry.outcome == POSTED:
         events.append({"event": POSTED, "tag": tag, "id": entry.id, "cost": entry.cost})
@@ -304,6 +368,18 @@ def _events(tag: str, entry: Entry) -> list[dict[str, t.Any]]:
     return events
 
 
+def _charge_event(key: ChargeKey, charge: Charge) -> dict[str, t.Any]:
+    llm, model, web_search = key
+    return {
+        "event": CHARGE,
+        "llm": llm,
+        "model": model,
+        "web_search": web_search,
+        "cost": charge.cost,
+        "on": charge.on,
+    }
+
+
 def _usd(value: object) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
@@ -312,6 +388,6 @@ def _usd(value: object) -> float | None:
     raise TypeError(value)
 
 
-def _known(entries: dict[str, Entry], tag: str) -> datetime:
-    entry = entries.get(tag)
-    return entry.intended_at if entry else datetime.now(UTC)
+def _known(entries: dict[str, Entry], tag: str) -> Entry:
+    """A tag's entry so far (an outcome without an intent: one dated now)."""
+    return entries.get(tag) or Entry(UNKNOWN, datetime.now(UTC))

@@ -12,9 +12,14 @@ Every task is priced at its worst case from the price table (``prices``) before
 anything is sent; the period's spend is what ``id_list`` shows settled plus the
 estimate of everything not settled (``spend``); only what fits in the rest of the
 budget, the account's balance and its daily cap is posted, in batches the room
-left covers at the highest charge seen, and a model's first task of a period goes
-alone, and the run waits (``probe_wait`` seconds at most) for ``id_list`` to show
-what it was charged in the end: a wrong price overspends by one task at most.
+left covers at the highest charge seen.
+
+The probe: a model none of whose charges has settled (this period, or earlier,
+as the journal keeps) gets one task posted, every such model's
+together, and the run waits once (``probe_wait`` seconds at most) for ``id_list``
+to show what they were charged in the end. A model's other tasks are held until
+then; one not settled by the end of the wait leaves them to a later run, never
+posted on the estimate: a wrong price overspends by one task a model at most.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from tap_dataforseo_gemini.prompts.plan import (
     tasks,
 )
 from tap_dataforseo_gemini.prompts.spend import CENT_FRACTION, Period
+from tap_dataforseo_gemini.words import counted
 
 if t.TYPE_CHECKING:
     from tap_dataforseo_gemini.prompts.prompt_set import PromptSet
@@ -63,8 +69,10 @@ PAYMENT_REFUSALS = {
 }
 #: ChatGPT's reasoning models take at least this many output tokens [D-TP].
 REASONING_TOKENS = 1024
-#: How long a run waits, by default, for a model's first task to settle (seconds).
+#: How long a run waits, by default, for the models' first tasks to settle (seconds).
 PROBE_WAIT = 120.0
+#: The longest wait ``--probe-seconds`` may ask for: an hour.
+PROBE_MOST = 3600.0
 #: How often ``id_list`` is asked meanwhile: it takes 10 calls a minute [D-IDL].
 PROBE_POLL = 10.0
 #: id_list statuses of tasks not finished (their cost is not the settled one).
@@ -89,6 +97,8 @@ class Summary:
     already: int = 0
     unknown: int = 0
     left_out: int = 0
+    #: Chosen tasks held for a later run: no charge of their model has settled.
+    held: int = 0
     posted: int = 0
     refused: int = 0
     charged: float = 0.0
@@ -103,20 +113,22 @@ class Summary:
         """The one summary line."""
         if dry_run:
             head = (
-                f"dry run: would post {self.chosen} tasks, worst case "
+                f"dry run: would post {counted(self.chosen, 'task')}, worst case "
                 f"${self.worst_case:.4f}; the period has spent ${self.spent:.4f} of "
                 f"the ${self.budget:.2f} budget"
             )
         else:
             head = (
-                f"posted {self.posted} tasks, charged ${self.charged:.4f} at posting; "
+                f"posted {counted(self.posted, 'task')}, charged "
+                f"${self.charged:.4f} at posting; "
                 f"the period has spent ${self.spent:.4f} of the ${self.budget:.2f} "
                 "budget (settled charges and worst cases)"
             )
         return (
             f"{head}; {self.planned} planned this period, {self.already} already "
             f"posted, {self.unknown} unknown (not re-posted), {self.left_out} left "
-            f"out by the budget, {self.refused} refused"
+            f"out by the budget, {self.held} held until a first charge settles, "
+            f"{self.refused} refused"
         )
 
 
@@ -154,10 +166,10 @@ def run(
                 summary.unknown += 1
         if summary.unknown:
             LOGGER.warning(
-                "%d tasks of this period were sent without a recorded answer and "
-                "id_list does not show them: they are not posted again now (never "
-                "twice beats complete); a later run checks them again",
-                summary.unknown,
+                "%s of this period sent without a recorded answer and not shown "
+                "by id_list: not posted again now (never twice beats complete); a "
+                "later run checks again",
+                counted(summary.unknown, "task"),
             )
         summary.spent = period.spent()
         account = _money(client) if client is not None else {}
@@ -180,7 +192,7 @@ def run(
         if _is_usd(balance) and budget.worst_case_usd > balance + CENT_FRACTION:
             raise PostingStoppedError(
                 f"the plan's worst case ${budget.worst_case_usd:.4f} "
-                f"({len(budget.chosen)} tasks) exceeds the account balance "
+                f"({counted(len(budget.chosen), 'task')}) exceeds the account balance "
                 f"${balance:.4f}: recharge it or lower budget_usd",
                 summary,
             )
@@ -259,6 +271,14 @@ def model_problems(prompt_set: PromptSet, client: PromptsClient) -> list[str]:
                 problems.append(
                     f"llms: chat_gpt model '{model}' reasons: max_output_tokens must "
                     f"be at least {REASONING_TOKENS}"
+                )
+            elif (
+                llm == "chat_gpt"
+                and item.get("reasoning") is True
+                and "temperature" in prompt_set.options
+            ):
+                problems.append(
+                    f"llms: chat_gpt model '{model}' reasons: it takes no temperature"
                 )
     return problems
 
@@ -356,20 +376,19 @@ def _unread(ledger: str, exc: BaseException, unknown: list[str], tags: int) -> N
     """Say that a ledger could not be read, and what that leaves undecided."""
     if unknown:
         LOGGER.error(
-            "%s could not be read (%s): %d tasks whose posting was not confirmed "
-            "are NOT posted again; they stay unknown until %s answers",
+            "%s could not be read (%s): %s whose posting was not confirmed, NOT "
+            "posted again; unknown until %s answers",
             ledger,
             _one_line(exc),
-            len(unknown),
+            counted(len(unknown), "task"),
             ledger,
         )
     else:
         LOGGER.warning(
-            "%s could not be read (%s): %d tasks not settled yet count at their "
-            "estimates",
+            "%s could not be read (%s): %s not settled yet counted at their estimates",
             ledger,
             _one_line(exc),
-            tags,
+            counted(tags, "task"),
         )
 
 
@@ -390,13 +409,41 @@ def _post_all(
     summary: Summary,
     period: Period,
 ) -> None:
-    """Post the chosen tasks, one LLM and surface a call, in batches that fit.
+    """Post the chosen tasks: the probes and known models' tasks, then the held.
 
-    A model's first task of the period goes alone and its settled charge, once
-    ``id_list`` shows it (``period.probe_wait`` seconds at most), prices the rest.
+    A model not charged this period sends one task first, all models' together;
+    the tasks of models with no settled charge are held through one wait, then go
+    if one of their model's charges has settled, else are left to a later run.
     """
-    by_llm: dict[tuple[str, str], list[Task]] = {}
+    first: list[Task] = []
+    rest: list[Task] = []
+    probed: set[tuple[str, str]] = set()
     for task in budget.chosen:
+        if period.seen(task) or (task.llm, task.model) in probed:
+            rest.append(task)
+        else:
+            probed.add((task.llm, task.model))
+            first.append(task)
+    _post_queue(first, client, journal, summary, period)
+    _post_queue([t for t in rest if period.known(t)], client, journal, summary, period)
+    held = [task for task in rest if not period.known(task)]
+    if not held:
+        return
+    _await_settlement(held, journal, client, period)
+    _post_queue([t for t in held if period.known(t)], client, journal, summary, period)
+    _hold([task for task in held if not period.known(task)], summary, period)
+
+
+def _post_queue(
+    tasks: list[Task],
+    client: PromptsClient,
+    journal: jn.Journal,
+    summary: Summary,
+    period: Period,
+) -> None:
+    """Post tasks one LLM and surface a call, in batches the room left covers."""
+    by_llm: dict[tuple[str, str], list[Task]] = {}
+    for task in tasks:
         by_llm.setdefault((task.surface, task.llm), []).append(task)
     for same_llm in by_llm.values():
         queue = same_llm
@@ -411,11 +458,8 @@ def _post_all(
                     len(queue),
                 )
                 break
-            first = not period.seen(batch[0])
             _post_batch(batch, client, journal, summary, period)
             queue = queue[len(batch) :]
-            if first and not summary.stopped:
-                _await_settlement(batch[0], journal, client, period)
             period.learn()
             summary.spent = period.spent()
             if summary.stopped:
@@ -423,27 +467,42 @@ def _post_all(
 
 
 def _await_settlement(
-    task: Task,
+    held: list[Task],
     journal: jn.Journal,
     client: PromptsClient,
     period: Period,
 ) -> None:
-    """Read ``id_list`` until a posted task shows its final charge, or time is up."""
+    """Read ``id_list`` until a charge of each held task's model has settled.
+
+    Stops early when no held model has a task left to settle, or ``id_list``
+    cannot be read; at most ``period.probe_wait`` seconds.
+    """
     deadline = time.monotonic() + period.probe_wait
     while True:
         read = reconcile(journal, client, None, since=period.start)
-        entry = journal.entries[task.tag]
-        if entry.outcome != jn.POSTED or entry.settled is not None:
-            return
+        period.learn()
+        pending = period.pending()
+        waiting = [t for t in held if (t.llm, t.model) in pending]
         left = deadline - time.monotonic()
-        if left <= 0 or not read:
-            LOGGER.warning(
-                "%s's first task of the period is not settled in id_list yet: its "
-                "other tasks are priced by the price table until one is",
-                task.model,
-            )
+        if not waiting or not read or left <= 0:
             return
         time.sleep(min(PROBE_POLL, left))
+
+
+def _hold(held: list[Task], summary: Summary, period: Period) -> None:
+    """Leave tasks whose model has no settled charge to a later run, in one line."""
+    if not held:
+        return
+    summary.chosen -= len(held)
+    summary.held += len(held)
+    models = sorted({f"{task.llm} {task.model}" for task in held})
+    LOGGER.warning(
+        "%d tasks left for a later run: no charge of %s has settled in id_list "
+        "within %g s; they are never posted on the price table's estimate",
+        len(held),
+        ", ".join(models),
+        period.probe_wait,
+    )
 
 
 def _post_batch(
@@ -454,7 +513,9 @@ def _post_batch(
     period: Period,
 ) -> None:
     """Post one batch: intents first, then each task's outcome."""
-    journal.intend([task.tag for task in batch])
+    # A batch is one LLM's tasks: they share the set's options, web search too.
+    web_search = bool(batch[0].body.get("web_search"))
+    journal.intend([task.tag for task in batch], web_search=web_search)
     try:
         endpoint = surfaces.SURFACES[batch[0].surface].task_post
         bodies = [task.body for task in batch]

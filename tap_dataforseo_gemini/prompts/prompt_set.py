@@ -487,6 +487,17 @@ class _Checker:
             )
         if "claude" in llms and options.get("temperature", 0) > 1:
             self.problems.append("temperature: claude takes 0 to 1")
+        if "claude" in llms and reasoning:
+            self.problems += [
+                f"{key}: claude takes no {key} with use_reasoning"
+                for key in ("temperature", "top_p", "force_web_search")
+                if key in options and options[key] is not False
+            ]
+        force = options.get("force_web_search")
+        if "chat_gpt" in llms and force and not options.get("web_search"):
+            self.problems.append(
+                "force_web_search: chat_gpt takes it only with web_search"
+            )
         self.keyword_problems(prompt_set)
 
     def keyword_problems(self, prompt_set: PromptSet) -> None:

@@ -8,13 +8,18 @@ advance) nor than the highest posting charge seen for its model this period. Whe
 a settled charge goes above its task's worst case, the table is wrong for that
 model: its tasks are estimated, for the rest of the period, at the highest settled
 charge seen plus their own token allowance (as if the excess were all fees).
+
+A model is *known* once one of its charges has settled: this period, or earlier,
+as the journal keeps its highest charge (same LLM, model and web search). A new
+period starts from that charge: above a task's worst case, it raises the estimate
+from the first task on.
 """
 
 from __future__ import annotations
 
 import logging
 import typing as t
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from tap_dataforseo_gemini.prompts import journal as jn
 from tap_dataforseo_gemini.prompts import prices
@@ -71,8 +76,30 @@ class Period:
         self._posting: dict[tuple[str, str], float] = {}
         #: The (llm, model) pairs with a charge known this period.
         self._charged: set[tuple[str, str]] = set()
+        #: The (llm, model) pairs with a settled charge known (this period or before).
+        self._settled: set[tuple[str, str]] = set()
         self._warned: set[tuple[str, str]] = set()
         self.learn()
+
+    def _carry(self) -> None:
+        """Start each model from the highest settled charge the journal keeps."""
+        for task in self._tasks.values():
+            charge = self._journal.charges.get(_charge_key(task))
+            if charge is None:
+                continue
+            key = (task.llm, task.model)
+            self._settled.add(key)
+            worst = self._worst[task.tag]
+            if charge.cost > worst + CENT_FRACTION and key not in self._raised:
+                self._raised[key] = charge.cost
+                LOGGER.info(
+                    "%s %s: estimated from its settled charge $%.4f of %s, above "
+                    "the price table's worst case $%.4f",
+                    *key,
+                    charge.cost,
+                    charge.on,
+                    worst,
+                )
 
     def tags(self) -> list[str]:
         """The journal's tags of this prompt set and period."""
@@ -106,9 +133,32 @@ class Period:
             worst = self._worst.get(tag)
             if entry.settled is None or worst is None:
                 continue
+            self._settled.add(key)
             if entry.settled > worst + CENT_FRACTION:
                 self._raised[key] = max(self._raised.get(key, 0.0), entry.settled)
                 self._warn(key, entry.settled, worst)
+        self._keep_charges()
+        self._carry()
+
+    def _keep_charges(self) -> None:
+        """Journal the settled charges of this and the previous period's tasks.
+
+        A charge is kept under its task's LLM, model and web search, dated by the
+        UTC day its task was posted.
+        """
+        for tag, entry in self._journal.entries.items():
+            if (
+                entry.outcome == jn.POSTED
+                and entry.settled is not None
+                and tag.startswith(self._prefix)
+                and period_of(tag) in (self.key, self.previous)
+            ):
+                llm, model = _model_of(tag)
+                self._journal.charge(
+                    (llm, model, entry.web_search),
+                    entry.settled,
+                    entry.intended_at.astimezone(UTC).date().isoformat(),
+                )
 
     def _warn(self, key: tuple[str, str], charge: float, worst: float) -> None:
         if key in self._warned:
@@ -125,8 +175,21 @@ class Period:
         )
 
     def seen(self, task: Task) -> bool:
-        """Whether a task of this model was charged this period (so it is known)."""
+        """Whether a task of this model was charged this period (posting or settled)."""
         return (task.llm, task.model) in self._charged
+
+    def known(self, task: Task) -> bool:
+        """Whether a charge of this model has settled, this period or carried over."""
+        return (task.llm, task.model) in self._settled
+
+    def pending(self) -> set[tuple[str, str]]:
+        """The models not known yet with a task posted this period, not settled."""
+        return {
+            _model_of(tag)
+            for tag in self.tags()
+            if self._journal.entries[tag].outcome == jn.POSTED
+            and self._journal.entries[tag].settled is None
+        } - self._settled
 
     def estimate(self, task: Task) -> float:
         """The most a task is expected to cost, USD."""
@@ -172,23 +235,23 @@ class Period:
     def batch(self, queue: list[Task]) -> list[Task]:
         """The next tasks to post: as many as the room covers at their estimates.
 
-        A model not charged yet this period goes alone, one task: a price table
-        or a setting that is wrong then overspends by one task at most.
+        A model not charged yet this period has one task in it at most: what
+        ``task_post`` takes for it is known before more of them are sent.
         """
         room = self.room()
         batch: list[Task] = []
+        first: set[tuple[str, str]] = set()
         total = 0.0
         for task in queue[:MAX_TASKS]:
-            first = not self.seen(task)
-            if first and batch:
-                break
+            if not self.seen(task):
+                if (task.llm, task.model) in first:
+                    break
+                first.add((task.llm, task.model))
             cost = self.estimate(task)
             if total + cost > room + CENT_FRACTION:
                 break
             batch.append(task)
             total += cost
-            if first:
-                break
         return batch
 
 
@@ -204,6 +267,11 @@ def _worst_case(prompt_set: PromptSet, task: Task) -> tuple[float, float]:
         raise ValueError(f"no price for {task.llm} model {task.model}")
     worst = prices.worst_case(task.llm, task.body, price)
     return worst, prices.token_allowance(task.llm, task.body, price)
+
+
+def _charge_key(task: Task) -> jn.ChargeKey:
+    """What a task's charge is kept under: its LLM, model and web search."""
+    return task.llm, task.model, bool(task.body.get("web_search"))
 
 
 def _model_of(tag: str) -> tuple[str, str]:
