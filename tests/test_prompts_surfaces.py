@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import typing as t
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 import yaml
 
 from fake_dataforseo import Fault
-from tap_dataforseo_gemini.prompts import prices, prompt_set
+from tap_dataforseo_gemini.prompts import journal as jn
+from tap_dataforseo_gemini.prompts import prices, prompt_set, surfaces
+from tap_dataforseo_gemini.prompts.post import reconcile
 from tests.harness import LOGIN, PASSWORD
 from tests.test_prompts import post
 
@@ -23,6 +26,7 @@ if t.TYPE_CHECKING:
     from pathlib import Path
 
     from fake_dataforseo import Emulator
+    from tap_dataforseo_gemini.prompts.client import PromptsClient
 
 #: The emulator's ledger key of each surface, and its task_post path.
 CHATGPT_APP = "chat_gpt/llm_scraper"
@@ -229,3 +233,83 @@ def test_the_emulator_answers_with_the_keyword_decoded_as_task_post_reads_it(
     answer = requests.get(emulator.url + path, auth=auth, timeout=10)
 
     assert answer.json()["tasks"][0]["result"][0]["keyword"] == "C++ or 100% Rust?"
+
+
+class Ledgers:
+    """A PromptsClient's ``posted_tags``: each ledger's items by tag, or its error."""
+
+    def __init__(self, **ledgers: dict[str, dict[str, t.Any]] | Exception) -> None:
+        self.ledgers = ledgers
+        self.asked: list[str] = []
+
+    def posted_tags(
+        self, since: object, prefix: str, ledger: str = "id_list"
+    ) -> dict[str, dict[str, t.Any]]:
+        self.asked.append(ledger)
+        found = self.ledgers[ledger.replace("/", "_")]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+
+def unknown_tags(folder: Path, *tags: str) -> jn.Journal:
+    """A journal whose tags were sent without an answer, past the settle floor."""
+    journal = jn.Journal(folder / "journal.jsonl")
+    journal.intend(list(tags))
+    past = datetime.now(UTC) - jn.SETTLE_FLOOR - timedelta(minutes=1)
+    for tag in tags:
+        journal.entries[tag].intended_at = past
+    return journal
+
+
+AI_MODE_TAG = "dfsp/apps/gm/google/ai_mode/2026-12-04/1"
+GEMINI_APP_TAG = "dfsp/apps/gm/gemini/llm_scraper/2026-12-04/1"
+
+
+def test_an_entry_listed_under_another_url_still_counts_as_posted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    listed = {"id": "t1", "url": "v3/serp/google/organic/task_post", "cost": 0.0012}
+    client = Ledgers(serp_id_list={AI_MODE_TAG: listed})
+    journal = unknown_tags(tmp_path, AI_MODE_TAG)
+
+    read = reconcile(journal, t.cast("PromptsClient", client), 0)
+
+    assert read
+    assert client.asked == ["serp/id_list"]
+    assert journal.entries[AI_MODE_TAG].outcome == jn.POSTED
+    assert "counted as posted" in caplog.text
+    journal.close()
+
+
+def test_a_ledger_that_fails_leaves_its_tags_unknown_and_the_other_is_read(
+    tmp_path: Path,
+) -> None:
+    url = "https://api.dataforseo.com/v3/ai_optimization/gemini/llm_scraper/task_post"
+    client = Ledgers(
+        serp_id_list=requests.ConnectionError("refused"),
+        id_list={GEMINI_APP_TAG: {"id": "t2", "url": url, "cost": 0.0012}},
+    )
+    journal = unknown_tags(tmp_path, AI_MODE_TAG, GEMINI_APP_TAG)
+
+    read = reconcile(journal, t.cast("PromptsClient", client), 0)
+
+    assert not read
+    assert sorted(client.asked) == ["id_list", "serp/id_list"]
+    assert journal.entries[GEMINI_APP_TAG].outcome == jn.POSTED
+    # Never marked absent (and so re-posted) on a ledger that did not answer.
+    assert journal.entries[AI_MODE_TAG].outcome == jn.UNKNOWN
+    journal.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "v3/serp/google/ai_mode/task_post",
+        "/v3/serp/google/ai_mode/task_post/",
+        "https://api.dataforseo.com/v3/serp/google/ai_mode/task_post?x=1",
+    ],
+)
+def test_ai_modes_task_post_url_is_recognised_with_or_without_host(url: str) -> None:
+    assert surfaces.SURFACES["ai_mode"].lists(url, "google")
+    assert not surfaces.SURFACES["llm_scraper"].lists(url, "gemini")
