@@ -3,8 +3,9 @@
 Steps: start the DataForSEO emulator on a free port, install the plugins,
 delete the previous ``output/demo.duckdb`` and prompt journal, run
 ``meltano --environment demo run --full-refresh dataforseo-prompts:post
-tap-dataforseo-gemini target-duckdb dbt-duckdb:run`` (post ``demo/prompts.yml``,
-collect, then dbt builds the GEO marts of transform/ in the same file), stop the
+tap-dataforseo-gemini target-duckdb tap-dataforseo-ai-mode target-duckdb
+dbt-duckdb:run`` (post ``demo/prompts.yml`` to the LLMs and Google AI Mode,
+collect both, then dbt builds the GEO marts of transform/ in the same file), stop the
 emulator, print what DuckDB holds and write the report (``output/demo-report.html``).
 Meltano's output goes to ``output/demo-meltano.log``; on failure its tail is
 printed, then one line.
@@ -27,7 +28,7 @@ from demo.errors import DemoError
 from demo.summary import summarize
 from report.__main__ import write as write_report
 from report.data import ReportError
-from tap_dataforseo_gemini.prompts import plan, prompt_set
+from tap_dataforseo_gemini.prompts import plan, prompt_set, surfaces
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"
@@ -48,7 +49,9 @@ def demo() -> None:
     OUTPUT.mkdir(exist_ok=True)
     LOG.unlink(missing_ok=True)
     prompts = prompt_set.load(PROMPTS)
-    posting = len(plan.tasks(prompts, datetime.now(UTC)))
+    planned = plan.tasks(prompts, datetime.now(UTC))
+    posting = sum(task.surface == surfaces.LLM_RESPONSES for task in planned)
+    ai_mode = sum(task.surface == surfaces.AI_MODE for task in planned)
     for stale in (WAREHOUSE, WAREHOUSE.with_name(WAREHOUSE.name + ".wal")):
         stale.unlink(missing_ok=True)
     prompts.journal.unlink(missing_ok=True)  # a new emulator: nothing posted yet
@@ -59,13 +62,13 @@ def demo() -> None:
         print(f"{pipeline.command(*pipeline.INSTALL)} ...", flush=True)
         pipeline.install(ROOT, LOG, env)
         print(
-            f"{pipeline.command(*pipeline.RUN)} (posts {posting} tasks) ...",
+            f"{pipeline.command(*pipeline.RUN)} (posts {len(planned)} tasks) ...",
             flush=True,
         )
         pipeline.run(ROOT, LOG, env)
     if not WAREHOUSE.exists():
         raise DemoError(f"meltano run left no {WAREHOUSE}")
-    summary = summarize(WAREHOUSE, api.tasks + posting)
+    summary = summarize(WAREHOUSE, api.tasks + posting, ai_mode)
     elapsed = time.monotonic() - started
     print(
         f"Loaded {WAREHOUSE.relative_to(ROOT)} in {elapsed:.1f} s "

@@ -1,4 +1,4 @@
-"""Meltano steps of the demo: install the plugins, post, run the pipeline and dbt.
+"""Meltano steps of the demo: install the plugins, post, collect both queues, dbt.
 
 All run in meltano.yml's ``demo`` environment: its own warehouse file and state id.
 """
@@ -14,6 +14,9 @@ from demo.errors import DemoError
 
 MELTANO = Path(sys.executable).parent / "meltano"
 EXTRACTOR = "tap-dataforseo-gemini"
+#: Collects the prompt set's Google AI Mode tasks (``source: ai_mode``), after
+#: the LLM answers and into the same warehouse (issue 20).
+AI_MODE_EXTRACTOR = "tap-dataforseo-ai-mode"
 LOADER = "target-duckdb"
 #: Posts the demo's prompt set before the extractor collects.
 UTILITY = "dataforseo-prompts"
@@ -21,13 +24,15 @@ UTILITY = "dataforseo-prompts"
 TRANSFORMER = "dbt-duckdb"
 #: The Meltano environment of the demo (meltano.yml): its own warehouse and state id.
 ENVIRONMENT = "demo"
-INSTALL = ("install", EXTRACTOR, LOADER, UTILITY, TRANSFORMER)
+INSTALL = ("install", EXTRACTOR, AI_MODE_EXTRACTOR, LOADER, UTILITY, TRANSFORMER)
 #: Every demo has a new emulator (new ids, new clock): earlier state describes nothing.
 RUN = (
     "run",
     "--full-refresh",
     f"{UTILITY}:post",
     EXTRACTOR,
+    LOADER,
+    AI_MODE_EXTRACTOR,
     LOADER,
     f"{TRANSFORMER}:run",
 )
@@ -99,5 +104,5 @@ def install(root: Path, log: Path, env: dict[str, str]) -> None:
 
 
 def run(root: Path, log: Path, env: dict[str, str]) -> None:
-    """Post the prompts, extract (ignoring earlier demos' state), build the marts."""
+    """Post, collect the LLM and AI Mode answers (no earlier state), build marts."""
     meltano(root, log, env, *RUN)

@@ -31,11 +31,13 @@ class Summary:
     money_spent: float
     cost: float
     domains: list[tuple[str, int]]
-    #: Brand, answers mentioning it, all answers (geo_brand_visibility), ranked
-    #: by mention rate.
-    voice: list[tuple[str, int, int]]
+    #: Surface, brand, answers mentioning it, all answers (geo_brand_visibility),
+    #: ranked by mention rate within each surface: api and ai_mode apart.
+    voice: list[tuple[str, str, int, int]]
     #: Prompt key (from the dataforseo-prompts tag), and its responses.
     prompts: list[tuple[str, int]]
+    #: Google AI Mode: answers (ai_mode_results) and their references.
+    ai_mode: tuple[int, int] = (0, 0)
 
     def lines(self) -> list[str]:
         """The summary as printable lines."""
@@ -53,18 +55,21 @@ class Summary:
             *(f"  {name:<{width}} {count:>5}" for name, count in self.prompts),
             "Top 5 cited domains",
             *(f"  {name:<{width}} {count:>5}" for name, count in self.domains),
+            "AI Mode  {} answers (ai_mode_results), {} references".format(
+                *self.ai_mode
+            ),
             "Mention rate (answers that mention the brand, 95% Wilson interval, "
-            "geo.geo_brand_visibility)",
+            "geo.geo_brand_visibility; api: the LLMs' API, ai_mode: Google AI Mode)",
             *(_rate_line(*voice) for voice in self.voice),
         ]
 
 
-def _rate_line(brand: str, count: int, answers: int) -> str:
-    """One brand's mention rate, its 95% Wilson interval and n."""
+def _rate_line(surface: str, brand: str, count: int, answers: int) -> str:
+    """One brand's mention rate on one surface, its 95% Wilson interval and n."""
     low, high = wilson(count, answers) or (0.0, 0.0)
     return (
-        f"  {brand:<12} {count / answers:6.1%}  [{low:.1%} to {high:.1%}]  "
-        f"({count} of {answers})"
+        f"  {surface:<8} {brand:<12} {count / answers:6.1%}  "
+        f"[{low:.1%} to {high:.1%}]  ({count} of {answers})"
     )
 
 
@@ -78,8 +83,12 @@ def _row(
     return row
 
 
-def summarize(warehouse: Path, expected_tasks: int) -> Summary:
+def summarize(
+    warehouse: Path, expected_tasks: int, expected_ai_mode: int = 0
+) -> Summary:
     """Read the figures; fail unless every one of the emulator's tasks is there once.
+
+    ``expected_tasks``: LLM Responses tasks; ``expected_ai_mode``: AI Mode tasks.
 
     Raises:
         DemoError: DuckDB holds a different number of tasks than the emulator.
@@ -90,10 +99,16 @@ def summarize(warehouse: Path, expected_tasks: int) -> Summary:
             db, f"select count(*), count(distinct id) from {responses_table}"
         )
         (ready,) = _row(db, f"select count(*) from {SCHEMA}.ready_tasks")
-        if not responses == distinct == ready == expected_tasks:
+        ai_mode = _ai_mode(db) if expected_ai_mode else (0, 0)
+        if not (
+            responses == distinct == expected_tasks
+            and ai_mode[0] == expected_ai_mode
+            and ready == expected_tasks + expected_ai_mode
+        ):
             raise DemoError(
-                f"the emulator has {expected_tasks} tasks but DuckDB holds "
-                f"{responses} responses ({distinct} distinct) and {ready} ready tasks"
+                f"the emulator has {expected_tasks} LLM and {expected_ai_mode} AI "
+                f"Mode tasks but DuckDB holds {responses} responses ({distinct} "
+                f"distinct), {ai_mode[0]} AI Mode answers and {ready} ready tasks"
             )
         (citations,) = _row(db, f"select count(*) from {SCHEMA}.llm_response_citations")
         models = db.execute(
@@ -115,9 +130,10 @@ def summarize(warehouse: Path, expected_tasks: int) -> Summary:
             "where tag like 'dfsp/%' group by 1 order by 1"
         ).fetchall()
         voice = db.execute(
-            "select brand, sum(answers_mentioning)::bigint, sum(answers)::bigint "
-            f"from {MARTS}.geo_brand_visibility group by brand "
-            "order by sum(answers_mentioning) / sum(answers) desc, brand"
+            "select surface, brand, sum(answers_mentioning)::bigint, "
+            f"sum(answers)::bigint from {MARTS}.geo_brand_visibility "
+            "group by surface, brand order by surface = 'ai_mode', surface, "
+            "sum(answers_mentioning) / sum(answers) desc, brand"
         ).fetchall()
     return Summary(
         responses=responses,
@@ -131,4 +147,15 @@ def summarize(warehouse: Path, expected_tasks: int) -> Summary:
         domains=domains,
         voice=voice,
         prompts=prompts,
+        ai_mode=ai_mode,
     )
+
+
+def _ai_mode(db: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """AI Mode's distinct answers and their references."""
+    answers, references = _row(
+        db,
+        f"select (select count(distinct id) from {SCHEMA}.ai_mode_results), "
+        f"(select count(*) from {SCHEMA}.ai_mode_references)",
+    )
+    return answers, references

@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote_plus
 
 from .payloads import _PROMPTS, _SOURCES, BRANDS, _slug, fmt_dt, task_object
 
@@ -223,6 +224,12 @@ def task_get_task(
     )
 
 
+def keyword_of(params: dict[str, Any]) -> str | None:
+    """The posted keyword as results give it: ``%##`` decoded, ``+`` a space."""
+    keyword = params.get("keyword")
+    return unquote_plus(keyword) if isinstance(keyword, str) else None
+
+
 def _source(rng: random.Random) -> dict[str, Any]:
     """A cited source (SourceInfo), with its domain."""
     title, host, path = rng.choice(_SOURCES)
@@ -248,7 +255,7 @@ def _source(rng: random.Random) -> dict[str, Any]:
 def _answer(params: dict[str, Any], rng: random.Random) -> tuple[str, list[str]]:
     """The answer as markdown, and the brands it names in order."""
     brands = rng.sample(BRANDS, rng.randint(2, 4))
-    lines = [f"For **{params.get('keyword', '')}**, people often mention:"]
+    lines = [f"For **{keyword_of(params) or ''}**, people often mention:"]
     lines += [f"- **{brand}**" for brand in brands]
     return "\n".join(lines), brands
 
@@ -278,7 +285,7 @@ def _scraper_result(
         },
     }
     result: dict[str, Any] = {
-        "keyword": params.get("keyword"),
+        "keyword": keyword_of(params),
         "location_code": params.get("location_code"),
         "language_code": params.get("language_code"),
         "model": "gpt-5" if se == "chat_gpt" else "gemini-2.5-flash",
@@ -369,7 +376,7 @@ def _ai_mode_result(
         "references": references,
         "rectangle": None,
     }
-    keyword = params.get("keyword")
+    keyword = keyword_of(params)
     return {
         "keyword": keyword,
         "type": "ai_mode",

@@ -68,5 +68,8 @@ def test_the_demo_leaves_a_real_pipelines_warehouse_and_state_untouched(
     demo_warehouse = project.root / demo_main.WAREHOUSE.relative_to(demo_main.ROOT)
     assert sorted(ids(demo_warehouse, "llm_responses")) == sorted(demo_api.task_ids())
     assert rows(demo_warehouse, "select count(*) from geo.geo_answer_brands")[0][0] > 0
+    # The demo's prompts posted to Google AI Mode, collected by tap-dataforseo-ai-mode.
+    ai_mode = "select count(*) from geo.geo_brand_visibility where surface = 'ai_mode'"
+    assert rows(demo_warehouse, ai_mode)[0][0] > 0
     assert digest(warehouse) == warehouse_before
     assert state(project, REAL_STATE_ID) == state_before

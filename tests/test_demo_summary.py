@@ -1,4 +1,4 @@
-"""The demo's summary ranks brands by mention rate and gives each its interval and n."""
+"""The demo's summary ranks brands by mention rate per surface, with interval and n."""
 
 from __future__ import annotations
 
@@ -12,8 +12,14 @@ from report.stats import wilson
 if TYPE_CHECKING:
     from pathlib import Path
 
-#: (brand, answers mentioning it, answers): alphabetical order is not rate order.
-VISIBILITY = [("Acme", 5, 40), ("Globex", 30, 40), ("Initech", 12, 40)]
+#: (surface, brand, answers mentioning it, answers): alphabetical order is not
+#: rate order; AI Mode's rates come after the API's.
+VISIBILITY = [
+    ("ai_mode", "Acme", 3, 4),
+    ("api", "Acme", 5, 40),
+    ("api", "Globex", 30, 40),
+    ("api", "Initech", 12, 40),
+]
 
 
 def warehouse_with(folder: Path) -> Path:
@@ -28,25 +34,30 @@ def warehouse_with(folder: Path) -> Path:
             "create table dataforseo.ready_tasks (id varchar);"
             "create table dataforseo.llm_response_citations (id varchar,"
             " domain varchar);"
-            "create table geo.geo_brand_visibility (brand varchar,"
+            "create table geo.geo_brand_visibility (surface varchar, brand varchar,"
             " answers_mentioning bigint, answers bigint);"
             "insert into dataforseo.llm_responses values"
             " ('a', 'm', 1, 2, 0.1, 0, ''), ('b', 'm', 1, 2, 0.1, 0, '');"
             "insert into dataforseo.ready_tasks values ('a'), ('b');"
         )
         db.executemany(
-            "insert into geo.geo_brand_visibility values (?, ?, ?)", VISIBILITY
+            "insert into geo.geo_brand_visibility values (?, ?, ?, ?)", VISIBILITY
         )
     return path
 
 
-def test_the_summary_ranks_brands_by_mention_rate_with_interval_and_n(
+def test_the_summary_ranks_brands_by_mention_rate_per_surface_with_interval_and_n(
     tmp_path: Path,
 ) -> None:
     summary = summarize(warehouse_with(tmp_path), expected_tasks=2)
 
-    assert [brand for brand, _, _ in summary.voice] == ["Globex", "Initech", "Acme"]
+    assert [(surface, brand) for surface, brand, _, _ in summary.voice] == [
+        ("api", "Globex"),
+        ("api", "Initech"),
+        ("api", "Acme"),
+        ("ai_mode", "Acme"),
+    ]
     low, high = wilson(30, 40) or (0, 0)
-    assert f"  Globex        75.0%  [{low:.1%} to {high:.1%}]  (30 of 40)" in (
+    assert f"  api      Globex        75.0%  [{low:.1%} to {high:.1%}]  (30 of 40)" in (
         summary.lines()
     )

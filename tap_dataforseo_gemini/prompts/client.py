@@ -37,11 +37,16 @@ class PromptsClient:
         """Ask through ``client``."""
         self.client = client
 
-    def task_post(self, llm: str, tasks: list[dict[str, t.Any]]) -> dict[str, t.Any]:
-        """Post up to 100 tasks to one LLM; the checked envelope of the answer."""
+    def task_post(
+        self, llm: str, tasks: list[dict[str, t.Any]], endpoint: str = "task_post"
+    ) -> dict[str, t.Any]:
+        """Post up to 100 tasks to one LLM; the checked envelope of the answer.
+
+        ``endpoint``: the surface's task_post (``llm_scraper/task_post``...).
+        """
         if not 1 <= len(tasks) <= MAX_TASKS:
             raise ValueError(f"task_post takes 1 to {MAX_TASKS} tasks a call")
-        return self.client.send("task_post", tasks, llm=llm)
+        return self.client.send(endpoint, tasks, llm=llm)
 
     def models(self, llm: str) -> list[dict[str, t.Any]]:
         """The models list of one LLM."""
@@ -52,19 +57,23 @@ class PromptsClient:
         items = envelope.result_items(self.client.send("user_data"), "user_data")
         return items[0] if items and isinstance(items[0], dict) else {}
 
-    def posted_tags(self, since: datetime, prefix: str) -> dict[str, dict[str, t.Any]]:
+    def posted_tags(
+        self, since: datetime, prefix: str, ledger: str = "id_list"
+    ) -> dict[str, dict[str, t.Any]]:
         """``id_list`` since ``since``: id_list items by their ``tag``, if it starts so.
+
+        ``ledger``: which ``id_list`` (``serp/id_list`` lists AI Mode's tasks).
 
         Times are the API's (its ``Date`` headers); the window starts a little
         inside the month ``id_list`` allows with ``include_metadata``.
 
         Raises:
-            EndpointNotFoundError: the API has no ``id_list``.
+            EndpointNotFoundError: the API has no such ``id_list``.
         """
         until = self.client.shared.api_clock.now()
         since = max(since, until - METADATA_REACH)
         found: dict[str, dict[str, t.Any]] = {}
-        send = partial(self.client.send, "id_list")
+        send = partial(self.client.send, ledger)
         for page in pages(send, since, until, include_metadata=True):
             for _, item in page:
                 metadata = item.get("metadata") if isinstance(item, dict) else None

@@ -8,10 +8,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tap_dataforseo_gemini.prompts import surfaces
+
 if t.TYPE_CHECKING:
     from collections.abc import Callable
 
-    from tap_dataforseo_gemini.prompts.prompt_set import PromptSet
+    from tap_dataforseo_gemini.prompts.prompt_set import Prompt, PromptSet
 
 #: Tags start with this, so ``id_list`` entries of other tasks are told apart.
 TAG_PREFIX = "dfsp"
@@ -28,11 +30,13 @@ class Task:
     tag: str
     llm: str
     body: dict[str, t.Any]
+    #: Where it is posted (``prompts.surfaces``): llm_responses, llm_scraper, ai_mode.
+    surface: str = surfaces.LLM_RESPONSES
 
     @property
     def model(self) -> str:
-        """The model asked for."""
-        return str(self.body["model_name"])
+        """The model asked for; on the LLM Scraper and AI Mode, the surface."""
+        return str(self.body.get("model_name", self.surface))
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,9 @@ def tag(*parts: str | int) -> str:
 def tasks(prompt_set: PromptSet, now: datetime) -> list[Task]:
     """Every task of the set for the period ``now`` falls in, in a stable order.
 
-    Order: repeat, then prompt, then LLM and model, so a budget that cannot
-    take them all asks every prompt of every model once before repeating any.
+    Order: repeat, then prompt, then LLM and model, the scrapers, AI Mode, so a
+    budget that cannot take them all asks every prompt of every model once
+    before repeating any.
     """
     period = period_key(prompt_set.period, now)
     planned = []
@@ -102,7 +107,26 @@ def tasks(prompt_set: PromptSet, now: datetime) -> list[Task]:
                         "tag": task_tag,
                     }
                     planned.append(Task(task_tag, llm, body))
+            planned += _surface_tasks(prompt_set, prompt, period, repeat)
     return planned
+
+
+def _surface_tasks(
+    prompt_set: PromptSet, prompt: Prompt, period: str, repeat: int
+) -> list[Task]:
+    """One prompt's tasks on the LLM Scraper and AI Mode: the prompt as ``keyword``."""
+    where = [
+        (llm, surfaces.LLM_SCRAPER, fields)
+        for llm, fields in prompt_set.scrapers.items()
+    ]
+    if prompt_set.ai_mode is not None:
+        where.append((surfaces.GOOGLE, surfaces.AI_MODE, prompt_set.ai_mode))
+    found = []
+    for llm, surface, fields in where:
+        task_tag = tag(prompt_set.name, prompt.key, llm, surface, period, repeat)
+        body = {"keyword": surfaces.keyword(prompt.text), **fields, "tag": task_tag}
+        found.append(Task(task_tag, llm, body, surface))
+    return found
 
 
 def fit(planned: list[Task], room: float, estimate: Callable[[Task], float]) -> Budget:

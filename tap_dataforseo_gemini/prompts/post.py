@@ -3,8 +3,9 @@
 Never twice: a task's tag names the prompt set, prompt, LLM, model, period and
 repeat, so the same task always has the same tag. The journal says which tags
 are posted; a tag with an intent and no outcome (a crash or a lost answer) is
-looked up in ``id_list`` by tag and is posted again only once ``id_list`` shows
-it absent after ``settle`` seconds. Without ``id_list`` it is never re-posted.
+looked up by tag in its surface's ``id_list`` (``serp/id_list`` for AI Mode) and
+is posted again only once that shows it absent after ``settle`` seconds. Without
+``id_list`` it is never re-posted.
 
 Never over budget: ``budget_usd`` caps a period, whatever the number of runs.
 Every task is priced at its worst case from the price table (``prices``) before
@@ -37,6 +38,7 @@ from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from tap_dataforseo_gemini import envelope
 from tap_dataforseo_gemini.errors import EndpointNotFoundError, UnknownOutcomeError
 from tap_dataforseo_gemini.prompts import journal as jn
+from tap_dataforseo_gemini.prompts import surfaces
 from tap_dataforseo_gemini.prompts.client import TASK_CREATED, PromptsClient
 from tap_dataforseo_gemini.prompts.plan import (
     TAG_PREFIX,
@@ -309,28 +311,13 @@ def reconcile(
         return True
     starts = [journal.entries[tag].intended_at for tag in unknown + unsettled]
     since = min(starts) - SKEW
-    try:
-        listed = client.posted_tags(since, TAG_PREFIX)
-    except LEDGER_ERRORS as exc:
-        if unknown:
-            LOGGER.error(  # noqa: TRY400 - one line, no traceback
-                "id_list could not be read (%s): %s whose posting was not "
-                "confirmed, NOT posted again; unknown until id_list answers",
-                _one_line(exc),
-                counted(len(unknown), "task"),
-            )
-        else:
-            LOGGER.warning(
-                "id_list could not be read (%s): %s not settled yet counted "
-                "at their estimates",
-                _one_line(exc),
-                counted(len(unsettled), "task"),
-            )
-        return False
+    listed, unread = _ledgers(client, since, unknown, unsettled)
     settled_before = None
     if settle is not None:
         settled_before = jn.absent_before(settle, datetime.now(UTC))
     for tag in unknown:
+        if tag in unread:
+            continue
         item = listed.get(tag)
         if item is not None:
             done = _settled_cost(item)
@@ -346,7 +333,63 @@ def reconcile(
         done = _settled_cost(listed.get(tag))
         if done is not None:
             journal.settled(tag, done)
-    return True
+    return not unread
+
+
+def _ledgers(
+    client: PromptsClient, since: datetime, unknown: list[str], unsettled: list[str]
+) -> tuple[dict[str, dict[str, t.Any]], set[str]]:
+    """Each tag's item in its surface's ledger, and the tags whose ledger failed.
+
+    An item listed under another task_post ``url`` than its tag's surface still
+    counts (never twice): the url's form is not documented.
+    """
+    by_ledger: dict[str, list[str]] = {}
+    for tag in unknown + unsettled:
+        by_ledger.setdefault(surfaces.of_tag(tag)[0].id_list, []).append(tag)
+    listed: dict[str, dict[str, t.Any]] = {}
+    unread: set[str] = set()
+    for ledger, tags in by_ledger.items():
+        try:
+            found = client.posted_tags(since, TAG_PREFIX, ledger)
+        except LEDGER_ERRORS as exc:
+            unread.update(tags)
+            _unread(ledger, exc, [tag for tag in tags if tag in unknown], len(tags))
+            continue
+        for tag in tags:
+            item = found.get(tag)
+            surface, llm = surfaces.of_tag(tag)
+            if item is not None and not surface.lists(item.get("url"), llm):
+                LOGGER.warning(
+                    "%s lists %s under url %r, not %s's: counted as posted",
+                    ledger,
+                    tag,
+                    item.get("url"),
+                    surface.post_path(llm),
+                )
+            if item is not None:
+                listed[tag] = item
+    return listed, unread
+
+
+def _unread(ledger: str, exc: BaseException, unknown: list[str], tags: int) -> None:
+    """Say that a ledger could not be read, and what that leaves undecided."""
+    if unknown:
+        LOGGER.error(
+            "%s could not be read (%s): %s whose posting was not confirmed, NOT "
+            "posted again; unknown until %s answers",
+            ledger,
+            _one_line(exc),
+            counted(len(unknown), "task"),
+            ledger,
+        )
+    else:
+        LOGGER.warning(
+            "%s could not be read (%s): %s not settled yet counted at their estimates",
+            ledger,
+            _one_line(exc),
+            counted(tags, "task"),
+        )
 
 
 def _settled_cost(item: object) -> float | None:
@@ -398,10 +441,10 @@ def _post_queue(
     summary: Summary,
     period: Period,
 ) -> None:
-    """Post tasks one LLM a call, in batches the room left covers."""
-    by_llm: dict[str, list[Task]] = {}
+    """Post tasks one LLM and surface a call, in batches the room left covers."""
+    by_llm: dict[tuple[str, str], list[Task]] = {}
     for task in tasks:
-        by_llm.setdefault(task.llm, []).append(task)
+        by_llm.setdefault((task.surface, task.llm), []).append(task)
     for same_llm in by_llm.values():
         queue = same_llm
         while queue:
@@ -474,7 +517,9 @@ def _post_batch(
     web_search = bool(batch[0].body.get("web_search"))
     journal.intend([task.tag for task in batch], web_search=web_search)
     try:
-        answer = client.task_post(batch[0].llm, [task.body for task in batch])
+        endpoint = surfaces.SURFACES[batch[0].surface].task_post
+        bodies = [task.body for task in batch]
+        answer = client.task_post(batch[0].llm, bodies, endpoint)
     except UnknownOutcomeError as exc:
         LOGGER.warning("%s: looking its tasks up in id_list", exc)
         reconcile(journal, client, settle=None)

@@ -23,6 +23,14 @@ ADVANCE_USD = 0.01
 #: DataForSEO's own fee a task, per LLM: $0.0002 is documented for Gemini's
 #: ``task_post`` [UPD-GEM]; for the others the Live base fee, $0.0006, the higher.
 BASE_USD = {"gemini": 0.0002, "chat_gpt": 0.0006, "claude": 0.0006}
+#: What ``task_post`` takes a task at normal priority on the consumer surfaces,
+#: USD, all it is charged (no advance, no tokens), read on 2026-12-01: AI Mode's
+#: standard queue is $0.0012 [https://dataforseo.com/pricing/serp/google-ai-mode-serp-api].
+#: The LLM Scraper is sold "from $0.0012 per ChatGPT results page"
+#: [https://dataforseo.com/chatgpt-scraper-api]; its per-mode and Gemini prices are
+#: UNCONFIRMED (the pricing page was not read): that documented figure is used for
+#: both, and a settled charge above it raises the estimate (``spend``).
+SURFACE_USD = {"llm_scraper": 0.0012, "ai_mode": 0.0012}
 #: ``max_output_tokens`` when the prompts file does not set it [D-TP].
 DEFAULT_MAX_OUTPUT = 2048
 #: Tokens a request adds to its texts (roles, the model's prompt template).
@@ -137,8 +145,13 @@ def worst_case(llm: str, body: dict[str, t.Any], price: Price) -> float:
     return round(cost, 6)
 
 
-def posting_charge(llm: str) -> float:
-    """What ``task_post`` takes for a task: the base fee and the advance."""
+def posting_charge(llm: str, surface: str = "llm_responses") -> float:
+    """What ``task_post`` takes for a task: the base fee and the advance.
+
+    On the LLM Scraper and AI Mode, the surface's price (``llm`` is not read).
+    """
+    if surface in SURFACE_USD:
+        return SURFACE_USD[surface]
     return round(BASE_USD[llm] + ADVANCE_USD, 6)
 
 

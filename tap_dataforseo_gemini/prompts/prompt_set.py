@@ -6,12 +6,12 @@ import hashlib
 import math
 import re
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ruamel.yaml import YAML, YAMLError
 
-from tap_dataforseo_gemini.prompts import prices
+from tap_dataforseo_gemini.prompts import prices, surfaces
 
 #: The LLMs with a ``task_post`` endpoint, in the API's words.
 LLMS = ("gemini", "chat_gpt", "claude")
@@ -29,6 +29,12 @@ ONLY = {
 }
 #: The fewest output tokens ChatGPT's task_post takes [D-TP].
 CHAT_GPT_MIN_TOKENS = 16
+#: Where the LLM Scraper and AI Mode tasks are asked from, unless the file says
+#: else: the United States, in English, on a desktop [dataforseo-surfaces.md 1.2].
+TARGETING = {"location_code": 2840, "language_code": "en"}
+DEVICES = ("desktop", "mobile")
+#: A DataForSEO language code: ``en``, ``pt``, ``zh-TW``...
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,4})?$")
 #: An ISO 3166-1 alpha-2 country code.
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 #: Prompt keys and set names go into task tags: short, and no separator in them.
@@ -49,6 +55,8 @@ FIELDS = frozenset(
         "period",
         "journal",
         "prices",
+        "scrapers",
+        "ai_mode",
         *ONLY,
     }
 )
@@ -89,6 +97,10 @@ class PromptSet:
     options: dict[str, t.Any]
     #: Prices the file gives, per LLM and model, over the shipped table's.
     prices: dict[str, dict[str, prices.Price]]
+    #: The LLM Scraper's LLMs and each one's task_post fields (location, language).
+    scrapers: dict[str, dict[str, t.Any]] = field(default_factory=dict)
+    #: AI Mode's task_post fields (location, language, device); None: not posted.
+    ai_mode: dict[str, t.Any] | None = None
 
     def options_for(self, llm: str) -> dict[str, t.Any]:
         """The optional fields sent to one LLM: those it takes."""
@@ -118,13 +130,22 @@ class PromptSet:
                 worst = prices.worst_case(
                     llm, {"model_name": model, **self.options_for(llm)}, price
                 )
-                cap = self.max_cost_per_task_usd
-                if cap is not None and worst > cap + 1e-9:
-                    problems.append(
-                        f"max_cost_per_task_usd: a {llm} {model} task may cost "
-                        f"${worst:.4f} (worst case), above the ${cap:.4f} allowed"
-                    )
+                problems += self._over_cap(f"{llm} {model}", worst)
+        where = [(surfaces.LLM_SCRAPER, f"{llm} llm_scraper") for llm in self.scrapers]
+        if self.ai_mode is not None:
+            where.append((surfaces.AI_MODE, "ai_mode"))
+        for surface, name in where:
+            problems += self._over_cap(name, prices.posting_charge("", surface))
         return problems
+
+    def _over_cap(self, what: str, worst: float) -> list[str]:
+        cap = self.max_cost_per_task_usd
+        if cap is None or worst <= cap + 1e-9:
+            return []
+        return [
+            f"max_cost_per_task_usd: a {what} task may cost ${worst:.4f} (worst "
+            f"case), above the ${cap:.4f} allowed"
+        ]
 
 
 def load(path: Path) -> PromptSet:
@@ -178,6 +199,8 @@ class _Checker:
             journal=path.parent / journal,
             options=self.options(),
             prices=self.prices(),
+            scrapers=self.scrapers(),
+            ai_mode=self.ai_mode(),
         )
 
     @t.overload
@@ -294,6 +317,8 @@ class _Checker:
 
     def llms(self) -> dict[str, tuple[str, ...]]:
         value = self.raw.get("llms")
+        if value is None and (self.raw.get("scrapers") or "ai_mode" in self.raw):
+            return {}
         if not isinstance(value, dict) or not value:
             self.problems.append(
                 f"llms is missing: map an LLM ({', '.join(LLMS)}) to its models"
@@ -316,6 +341,60 @@ class _Checker:
                 continue
             found[llm] = tuple(dict.fromkeys(models))
         return found
+
+    def scrapers(self) -> dict[str, dict[str, t.Any]]:
+        """``scrapers``: chat_gpt and/or gemini, each with its location and language."""
+        value = self.raw.get("scrapers")
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not value:
+            self.problems.append(
+                f"scrapers must map an llm ({', '.join(surfaces.SCRAPER_LLMS)}) to "
+                "its location_code and language_code (or nothing, for the defaults)"
+            )
+            return {}
+        found: dict[str, dict[str, t.Any]] = {}
+        for llm, given in value.items():
+            if llm not in surfaces.SCRAPER_LLMS:
+                self.problems.append(
+                    f"scrapers: unknown llm '{llm}' (the LLM Scraper takes "
+                    f"{' and '.join(surfaces.SCRAPER_LLMS)})"
+                )
+                continue
+            fields = self.targeting(f"scrapers.{llm}", given, ())
+            if fields is not None:
+                found[llm] = fields
+        return found
+
+    def ai_mode(self) -> dict[str, t.Any] | None:
+        """``ai_mode``: its location, language and device; None when absent."""
+        if "ai_mode" not in self.raw:
+            return None
+        return self.targeting("ai_mode", self.raw["ai_mode"], ("device",))
+
+    def targeting(
+        self, where: str, given: object, extra: tuple[str, ...]
+    ) -> dict[str, t.Any] | None:
+        """A surface's task_post fields: location_code, language_code (+ ``extra``)."""
+        given = {} if given is None else given
+        allowed = (*TARGETING, *extra)
+        if not isinstance(given, dict) or set(given) - set(allowed):
+            self.problems.append(f"{where}: give only {', '.join(allowed)}")
+            return None
+        fields = {**TARGETING, **({"device": DEVICES[0]} if extra else {}), **given}
+        problems = []
+        location = fields["location_code"]
+        if type(location) is not int or location <= 0:
+            problems.append(f"{where}.location_code must be a DataForSEO location code")
+        language = fields["language_code"]
+        if not isinstance(language, str) or not LANGUAGE.match(language):
+            problems.append(
+                f"{where}.language_code must be a DataForSEO language code (en...)"
+            )
+        if extra and fields["device"] not in DEVICES:
+            problems.append(f"{where}.device must be one of {', '.join(DEVICES)}")
+        self.problems += problems
+        return None if problems else fields
 
     def options(self) -> dict[str, t.Any]:
         options: dict[str, t.Any] = {}
@@ -419,6 +498,21 @@ class _Checker:
             self.problems.append(
                 "force_web_search: chat_gpt takes it only with web_search"
             )
+        self.keyword_problems(prompt_set)
+
+    def keyword_problems(self, prompt_set: PromptSet) -> None:
+        """Prompts longer, as a ``keyword``, than a surface's task_post takes."""
+        names = [surfaces.LLM_SCRAPER] if prompt_set.scrapers else []
+        names += [surfaces.AI_MODE] if prompt_set.ai_mode is not None else []
+        for name in names:
+            most = surfaces.SURFACES[name].max_keyword or 0
+            for index, prompt in enumerate(prompt_set.prompts, start=1):
+                size = len(surfaces.keyword(prompt.text))
+                if size > most:
+                    self.problems.append(
+                        f"prompt {index}: {size} characters as a keyword ('%' and "
+                        f"'+' encoded), over {name}'s {most}"
+                    )
 
 
 def _yaml_problem(exc: YAMLError) -> str:

@@ -68,13 +68,8 @@ class Period:
         self._worst: dict[str, float] = {}
         self._allowance: dict[str, float] = {}
         for task in planned:
-            price = prompt_set.price(task.llm, task.model)
-            if price is None:
-                raise ValueError(f"no price for {task.llm} model {task.model}")
-            self._worst[task.tag] = prices.worst_case(task.llm, task.body, price)
-            self._allowance[task.tag] = prices.token_allowance(
-                task.llm, task.body, price
-            )
+            worst, allowance = _worst_case(prompt_set, task)
+            self._worst[task.tag], self._allowance[task.tag] = worst, allowance
         #: Per (llm, model): the highest settled charge above a worst case.
         self._raised: dict[tuple[str, str], float] = {}
         #: Per (llm, model): the highest charge ``task_post`` took.
@@ -201,7 +196,7 @@ class Period:
         key = (task.llm, task.model)
         cost = max(
             self._worst[task.tag],
-            prices.posting_charge(task.llm),
+            prices.posting_charge(task.llm, task.surface),
             self._posting.get(key, 0.0),
         )
         if key in self._raised:
@@ -258,6 +253,20 @@ class Period:
             batch.append(task)
             total += cost
         return batch
+
+
+def _worst_case(prompt_set: PromptSet, task: Task) -> tuple[float, float]:
+    """A task's worst case and the part its tokens make, USD.
+
+    An LLM Scraper or AI Mode task costs its surface's fixed price, no tokens.
+    """
+    if task.surface in prices.SURFACE_USD:
+        return prices.posting_charge(task.llm, task.surface), 0.0
+    price = prompt_set.price(task.llm, task.model)
+    if price is None:
+        raise ValueError(f"no price for {task.llm} model {task.model}")
+    worst = prices.worst_case(task.llm, task.body, price)
+    return worst, prices.token_allowance(task.llm, task.body, price)
 
 
 def _charge_key(task: Task) -> jn.ChargeKey:
