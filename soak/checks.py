@@ -1,0 +1,199 @@
+"""The soak's invariants, checked by code once the days are played."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from tests import marts
+
+if t.TYPE_CHECKING:
+    from soak.world import World
+
+#: The source tables the marts read, their keys and their loaded columns.
+TABLES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "llm_responses": (
+        ("id",),
+        {
+            "id": "varchar",
+            "se": "varchar",
+            "status_code": "bigint",
+            "tag": "varchar",
+            "user_prompt": "varchar",
+            "request_model_name": "varchar",
+            "model_name": "varchar",
+            "datetime": "timestamp",
+            "response_text": "varchar",
+        },
+    ),
+    "llm_response_citations": (
+        ("id", "item_index", "section_index", "annotation_index"),
+        {
+            "id": "varchar",
+            "se": "varchar",
+            "item_index": "bigint",
+            "section_index": "bigint",
+            "annotation_index": "bigint",
+            "title": "varchar",
+            "url": "varchar",
+            "direct_url": "varchar",
+            "domain": "varchar",
+        },
+    ),
+}
+STATE_LIMIT = 1024
+
+
+@dataclass
+class Check:
+    """One invariant: its name, whether it holds, and the figure behind it."""
+
+    name: str
+    holds: bool
+    detail: str
+
+    def line(self) -> str:
+        """``ok``/``FAIL``, the invariant, the figure."""
+        return f"  {'ok  ' if self.holds else 'FAIL'} {self.name}: {self.detail}"
+
+
+def rows(warehouse: Path) -> dict[str, dict[tuple[t.Any, ...], dict[str, t.Any]]]:
+    """Every committed row, one per key (the last committed wins), by stream."""
+    tables: dict[str, dict[tuple[t.Any, ...], dict[str, t.Any]]] = {}
+    for batch in sorted(warehouse.glob("batch-*.jsonl")):
+        for line in batch.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            keys = TABLES.get(row["stream"], (("id",), {}))[0]
+            record = row["record"]
+            tables.setdefault(row["stream"], {})[tuple(record.get(k) for k in keys)] = (
+                record
+            )
+    return tables
+
+
+def lost(world: World, loaded: set[str]) -> list[str]:
+    """Posted tasks (all done by now) with no row in llm_responses."""
+    return [tid for tid in world.emulator.task_ids() if tid not in loaded]
+
+
+def double_posts(world: World) -> dict[str, int]:
+    """Tags posted more than once."""
+    return {tag: n for tag, n in Counter(world.emulator.tags()).items() if n > 1}
+
+
+def spend_by_period(world: World) -> dict[str, float]:
+    """What task_post charged in each period (the tag's period)."""
+    spend: Counter[str] = Counter()
+    for tag in world.emulator.tags():
+        spend[tag.split("/")[5]] += world.emulator.post_cost
+    return {period: round(usd, 6) for period, usd in spend.items()}
+
+
+def tracebacks(logs: Path) -> list[str]:
+    """The logs that hold a traceback."""
+    return sorted(
+        path.name for path in logs.glob("*.log") if "Traceback" in path.read_text()
+    )
+
+
+def load(
+    tables: dict[str, dict[tuple[t.Any, ...], dict[str, t.Any]]], path: Path
+) -> None:
+    """Write the source tables into a DuckDB file as a loader would."""
+    path.unlink(missing_ok=True)
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create schema dataforseo")
+        for name, (_, columns) in TABLES.items():
+            spec = ", ".join(f'"{c}" {kind}' for c, kind in columns.items())
+            connection.execute(f"create table dataforseo.{name} ({spec})")
+            values = [
+                [_value(record.get(c), kind) for c, kind in columns.items()]
+                for record in tables.get(name, {}).values()
+            ]
+            if values:
+                marks = ", ".join("?" for _ in columns)
+                connection.executemany(
+                    f"insert into dataforseo.{name} values ({marks})", values
+                )
+
+
+def _value(value: t.Any, kind: str) -> t.Any:
+    if kind == "timestamp" and isinstance(value, str):
+        moment = datetime.fromisoformat(value)
+        return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    return value
+
+
+def marts_match(folder: Path, database: Path) -> tuple[bool, str]:
+    """``dbt build`` over the loaded tables, then the marts against the reference."""
+    project = marts.copy_project(folder)
+    env = {"DBT_DUCKDB_PATH": str(database), "DBT_DUCKDB_SCHEMA": marts.MARTS}
+    done = marts.dbt(project, "duckdb", "build", env=env)
+    if done.returncode != 0:
+        return False, "dbt build failed: " + done.stdout[-600:].replace("\n", " | ")
+    try:
+        marts.assert_marts_match(
+            marts.duckdb_query(database), marts.Brands.read(project / "seeds")
+        )
+    except AssertionError as exc:
+        return False, str(exc).splitlines()[0] + " " + " | ".join(
+            str(exc).splitlines()[1:4]
+        )
+    return True, "dbt build passed; 3 marts equal the Python reference"
+
+
+def check(world: World, drain_failures: int) -> list[Check]:
+    """Every invariant, in order."""
+    tables = rows(world.warehouse)
+    loaded = {key[0] for key in tables.get("llm_responses", {})}
+    missing = lost(world, loaded)
+    doubles = double_posts(world)
+    spend = spend_by_period(world)
+    over = {p: usd for p, usd in spend.items() if usd > world.budget + 1e-9}
+    database = world.folder / "warehouse.duckdb"
+    load(tables, database)
+    same, why = marts_match(world.folder, database)
+    logs = tracebacks(world.logs)
+    return [
+        Check(
+            "every completed task is in the warehouse",
+            not missing,
+            f"{len(missing)} lost of {len(world.emulator.task_ids())}"
+            + (f" ({', '.join(missing[:3])}...)" if missing else ""),
+        ),
+        Check(
+            "no tag posted twice",
+            not doubles,
+            f"{len(doubles)} double posts"
+            + (f" ({next(iter(doubles))})" if doubles else ""),
+        ),
+        Check(
+            "settled spend <= budget in every period",
+            not over,
+            f"max ${max(spend.values(), default=0):.4f} of ${world.budget:.4f} a day"
+            + (f"; over in {sorted(over)}" if over else ""),
+        ),
+        Check(
+            "state <= 1 KB",
+            world.largest_state <= STATE_LIMIT,
+            f"largest committed state {world.largest_state} bytes",
+        ),
+        Check("marts equal the Python reference", same, why),
+        Check(
+            "no traceback in any log",
+            not logs,
+            f"{len(logs)} logs with one"
+            + (f" ({', '.join(logs[:3])})" if logs else ""),
+        ),
+        Check(
+            "the final runs succeed (no stall)",
+            drain_failures == 0 and not world.stalls,
+            f"{drain_failures} failed final runs, {world.stalls} stalls",
+        ),
+    ]

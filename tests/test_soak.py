@@ -1,0 +1,105 @@
+"""The soak (python -m soak): its parts, and three simulated days of the whole loop."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import requests
+
+from fake_dataforseo import Emulator
+from soak import runs
+from soak.__main__ import soak
+from tests.harness import LOGIN, PASSWORD
+
+TASK = {"user_prompt": "What is the best CRM?", "model_name": "gemini-2.5-flash"}
+
+
+def test_three_days_of_the_loop_through_faults_keep_every_invariant(
+    tmp_path: Path,
+) -> None:
+    checks, summary = soak(seed=4, days=3, folder=tmp_path, fault_rate=3.0)
+
+    failed = [check.line() for check in checks if not check.holds]
+    assert not failed, "\n".join([summary, *failed])
+
+
+def test_a_posted_task_is_done_once_the_virtual_clock_passes_its_delay(
+    emulator: Emulator,
+) -> None:
+    emulator.post_delays = lambda seq: 3600.0
+    posted = emulator.now()
+    answer = requests.post(
+        f"{emulator.url}/v3/ai_optimization/gemini/llm_responses/task_post",
+        json=[TASK],
+        auth=(LOGIN, PASSWORD),
+        timeout=10,
+    ).json()
+    (task_id,) = (task["id"] for task in answer["tasks"])
+    (due,) = emulator.due_times()
+
+    emulator.advance_clock(timedelta(minutes=59))
+    listed_early = emulator.ready_ids()
+    emulator.advance_clock(timedelta(minutes=2))
+
+    assert listed_early == []
+    assert emulator.ready_ids() == [task_id]
+    assert emulator.due_times() == []
+    assert abs(due - posted - timedelta(hours=1)) < timedelta(seconds=5)
+
+
+def test_a_child_process_starts_with_the_machine_clock_it_is_given() -> None:
+    moment = datetime(2027, 3, 1, 6, tzinfo=UTC)
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import datetime; print(datetime.datetime.now().timestamp())",
+        ],
+        env=runs.environment(moment.timestamp()),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    assert abs(float(shown) - moment.timestamp()) < 30
+
+
+def _target(
+    folder: Path, messages: list[dict], *args: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "soak.target", str(folder), *args],
+        input="".join(json.dumps(m) + "\n" for m in messages),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=runs.ROOT,
+    )
+
+
+RECORD = {"type": "RECORD", "stream": "llm_responses", "record": {"id": "a"}}
+STATE = {"type": "STATE", "value": {"bookmarks": {}}}
+
+
+def test_the_soak_target_prints_a_state_only_after_committing_its_records(
+    tmp_path: Path,
+) -> None:
+    done = _target(tmp_path, [RECORD, STATE])
+
+    (batch,) = tmp_path.glob("batch-*.jsonl")
+    assert json.loads(batch.read_text())["record"] == {"id": "a"}
+    assert json.loads(done.stdout) == STATE["value"]
+
+
+def test_the_soak_target_failing_before_its_commit_keeps_nothing(
+    tmp_path: Path,
+) -> None:
+    done = _target(tmp_path, [RECORD, STATE], "--fail-after", "1")
+
+    assert done.returncode == 1
+    assert list(tmp_path.iterdir()) == []
+    assert done.stdout == ""
