@@ -35,12 +35,31 @@ PROMPTS = ("best-crm", "crm-gmail", "cheap-crm")
 MODELS = ("gemini-2.5-flash", "gemini-2.5-pro")
 REPEATS = 2
 BUDGET_USD = 0.105
-#: Answers that are not DataForSEO's (the tap writes a failure record for each).
-POISON: tuple[dict[str, t.Any], ...] = (
-    {"status_code": 20000, "tasks": "unexpected"},
-    {"status_code": 20000, "tasks": [{"status_code": 20000, "result": [{"items": 7}]}]},
-    {"version": "0.1", "status_code": 20000, "tasks": [None]},
-)
+
+
+def poison(kind: str, task_id: str) -> dict[str, t.Any]:
+    """A task_get answer that is not DataForSEO's, of one kind.
+
+    ``poison answer``: a well-formed envelope around a task of the wrong shape
+    (the tap keeps a failure record); ``garbled envelope``: the envelope itself
+    lacks its ``status_message``, for this task id every time it is asked.
+    """
+    task = {"id": task_id, "status_code": 20000, "status_message": "Ok."}
+    if kind == "garbled envelope":
+        return {"status_code": 20000, "tasks": [{**task, "result": None}]}
+    hostile = [{**task, "result": [{"items": 7}]}, {**task, "result": "none"}, None]
+    return {
+        "version": "0.1.20250526",
+        "status_code": 20000,
+        "status_message": "Ok.",
+        "time": "0.01 sec.",
+        "cost": 0,
+        "tasks_count": 1,
+        "tasks_error": 0,
+        "tasks": [hostile[int(task_id[:8], 16) % len(hostile)]],
+    }
+
+
 #: Another extractor's state (chat_gpt's), given to a run by mistake.
 FOREIGN_STATE = {"bookmarks": {"llm_responses": {"llm": "chat_gpt"}}}
 #: Faults answered to one request of a run, and the path they hit.
@@ -198,13 +217,14 @@ class World:
         day = Day(number, start.date().isoformat())
         if self.off_days:
             self.off_days -= 1
+            self.faults["days without runs"] += 1
             day.ran = False
             self.at(start + timedelta(days=1))
             return day
         if number and self.chance(0.05):
             self.off_days = self.rng.randint(1, 5)
             off = self.off_days + 1
-            self.count(day, "days without runs", f"machine off {off}d", off)
+            self.count(day, "days without runs", f"machine off {off}d")
             day.ran = False
             self.at(start + timedelta(days=1))
             return day
@@ -301,7 +321,7 @@ class World:
         if committed is not None and state is not FOREIGN_STATE:
             self.state = committed
             self.states.append(committed)
-            self.largest_state = max(self.largest_state, len(json.dumps(committed)))
+            self._measure(committed)
         day.delivered += self._new_responses()
         self.last_run = self.emulator.now()
 
@@ -334,7 +354,9 @@ class World:
                 self.emulator.collect_by_other_client(taken)
                 self.count(day, "other client", f"other client took {len(taken)}")
         if self.chance(0.05):
-            self._poison(day)
+            self._poison(day, "poison answer")
+        if self.chance(0.02):
+            self._poison(day, "garbled envelope")
         if self.chance(0.03) and len(self.states) > 3:
             state = self.rng.choice(self.states[:-2])
             self.count(day, "stale state")
@@ -349,12 +371,13 @@ class World:
         self.seen |= new
         return sum(path.read_text().count('"stream": "llm_responses"') for path in new)
 
-    def _poison(self, day: Day) -> None:
+    def _poison(self, day: Day, kind: str) -> None:
         """One of the latest tasks gets an answer that is not DataForSEO's."""
         latest = self.emulator.task_ids()[-2 * len(PROMPTS) * len(MODELS) :]
         if latest:
-            self.emulator.set_answer(self.rng.choice(latest), self.rng.choice(POISON))
-            self.count(day, "poison answer")
+            task_id = self.rng.choice(latest)
+            self.emulator.set_answer(task_id, poison(kind, task_id))
+            self.count(day, kind)
 
     def drain(self) -> int:
         """After the last day: every task done, two clean runs; the runs' failures."""
@@ -378,8 +401,15 @@ class World:
             failures += outcome.returncode != 0
             if committed is not None:
                 self.state = committed
-                self.largest_state = max(self.largest_state, len(json.dumps(committed)))
+                self._measure(committed)
         return failures
+
+    def _measure(self, state: dict[str, t.Any]) -> None:
+        """Keep the largest state committed (its JSON, as a state file holds it)."""
+        text = json.dumps(state)
+        if len(text) > self.largest_state:
+            self.largest_state = len(text)
+            (self.folder / "largest-state.json").write_text(text)
 
 
 def wall(started: float) -> float:

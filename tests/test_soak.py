@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import requests
 
 from fake_dataforseo import Emulator
@@ -18,6 +19,7 @@ from tests.harness import LOGIN, PASSWORD
 TASK = {"user_prompt": "What is the best CRM?", "model_name": "gemini-2.5-flash"}
 
 
+@pytest.mark.slow
 def test_three_days_of_the_loop_through_faults_keep_every_invariant(
     tmp_path: Path,
 ) -> None:
