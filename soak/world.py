@@ -147,6 +147,7 @@ class World:
         self.state: dict[str, t.Any] | None = None
         self.states: list[dict[str, t.Any]] = []
         self.largest_state = 0
+        self.largest_checkpoint = 0
         self.skew = timedelta(0)
         self.faults: Counter[str] = Counter()
         self.runs = 0
@@ -321,7 +322,7 @@ class World:
         if committed is not None and state is not FOREIGN_STATE:
             self.state = committed
             self.states.append(committed)
-            self._measure(committed)
+            self._measure(committed, completed=outcome.returncode == 0)
         day.delivered += self._new_responses()
         self.last_run = self.emulator.now()
 
@@ -401,15 +402,21 @@ class World:
             failures += outcome.returncode != 0
             if committed is not None:
                 self.state = committed
-                self._measure(committed)
+                self._measure(committed, completed=outcome.returncode == 0)
         return failures
 
-    def _measure(self, state: dict[str, t.Any]) -> None:
-        """Keep the largest state committed (its JSON, as a state file holds it)."""
+    def _measure(self, state: dict[str, t.Any], *, completed: bool) -> None:
+        """Keep the sizes of the largest states (their JSON, as a state file holds).
+
+        ``largest_state``: the state a completed run ends with; ``largest_checkpoint``:
+        any state a target committed, mid-run ones too.
+        """
         text = json.dumps(state)
-        if len(text) > self.largest_state:
-            self.largest_state = len(text)
-            (self.folder / "largest-state.json").write_text(text)
+        if len(text) > self.largest_checkpoint:
+            self.largest_checkpoint = len(text)
+            (self.folder / "largest-checkpoint.json").write_text(text)
+        if completed:
+            self.largest_state = max(self.largest_state, len(text))
 
 
 def wall(started: float) -> float:
