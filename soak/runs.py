@@ -61,7 +61,7 @@ def post(
     machine_time: float,
     kill_at_line: int | None,
 ) -> Outcome:
-    """``dataforseo-prompts post``; SIGKILL once the journal has that many lines."""
+    """``dataforseo-prompts post``; SIGKILL once it wrote that many journal lines."""
     command = [
         str(BIN / "dataforseo-prompts"),
         "post",
@@ -79,8 +79,9 @@ def post(
         cwd=prompts.parent,
     ) as process:
         started = time.monotonic()
+        written = _lines(journal)
         while process.poll() is None:
-            if kill_at_line is not None and _lines(journal) >= kill_at_line:
+            if kill_at_line is not None and _lines(journal) - written >= kill_at_line:
                 process.send_signal(signal.SIGKILL)
                 process.wait()
                 return Outcome(-9)
