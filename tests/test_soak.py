@@ -7,12 +7,13 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
 
 from fake_dataforseo import Emulator
-from soak import runs
+from soak import checks, runs
 from soak.__main__ import soak
 from tests.harness import LOGIN, PASSWORD
 
@@ -105,3 +106,25 @@ def test_the_soak_target_failing_before_its_commit_keeps_nothing(
     assert done.returncode == 1
     assert list(tmp_path.iterdir()) == []
     assert done.stdout == ""
+
+
+def test_a_tag_posted_twice_counts_as_a_double_post(emulator: Emulator) -> None:
+    tag = "dfsp/soak/best-crm/gemini/gemini-2.5-flash/2027-03-01/1"
+    emulator.add_tasks(2, tag=tag)
+    emulator.add_tasks(1, tag=tag.replace("/1", "/2"))
+
+    assert checks.double_posts(SimpleNamespace(emulator=emulator)) == {tag: 2}
+
+
+def test_a_task_with_no_committed_row_counts_as_lost(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    first, second = emulator.add_tasks(2)
+    row = {"stream": "llm_responses", "record": {"id": first}}
+    (tmp_path / "batch-1.jsonl").write_text(json.dumps(row) + "\n")
+    (tmp_path / "batch-2.jsonl.part").write_text(
+        json.dumps({**row, "record": {"id": second}})
+    )
+    loaded = {key[0] for key in checks.rows(tmp_path)["llm_responses"]}
+
+    assert checks.lost(SimpleNamespace(emulator=emulator), loaded) == [second]
