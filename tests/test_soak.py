@@ -101,7 +101,7 @@ def test_the_soak_target_prints_a_state_only_after_committing_its_records(
 def test_the_soak_target_failing_before_its_commit_keeps_nothing(
     tmp_path: Path,
 ) -> None:
-    done = _target(tmp_path, [RECORD, STATE], "--fail-after", "1")
+    done = _target(tmp_path, [RECORD, RECORD, STATE], "--fail-after", "2")
 
     assert done.returncode == 1
     assert list(tmp_path.iterdir()) == []
