@@ -26,6 +26,13 @@ def parser() -> argparse.ArgumentParser:
         "--fault-rate", type=float, default=1.0, help="multiply every fault's chance"
     )
     cli.add_argument(
+        "--leave-out",
+        action="append",
+        default=[],
+        choices=["poison answer", "garbled envelope"],
+        help="draw this answer fault but do not inject it (e.g. a known defect)",
+    )
+    cli.add_argument(
         "--keep",
         type=Path,
         help="play in this folder and keep it (logs, journal, warehouse)",
@@ -34,11 +41,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def soak(
-    seed: int, days: int, folder: Path, fault_rate: float = 1.0
+    seed: int,
+    days: int,
+    folder: Path,
+    fault_rate: float = 1.0,
+    left_out: frozenset[str] = frozenset(),
 ) -> tuple[list[Check], str]:
     """Play the days in ``folder``; the invariants and the summary line."""
     started = time.monotonic()
-    with World(seed, folder, fault_rate) as world:
+    with World(seed, folder, fault_rate, left_out) as world:
         for number in range(days):
             print(world.play(number).line(), flush=True)
         drain_failures = world.drain()
@@ -61,7 +72,9 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="soak-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        checks, summary = soak(args.seed, args.days, folder, args.fault_rate)
+        checks, summary = soak(
+            args.seed, args.days, folder, args.fault_rate, frozenset(args.leave_out)
+        )
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)

@@ -117,13 +117,22 @@ class Day:
 class World:
     """The emulator, the files of one team's set-up, and the fault stream."""
 
-    def __init__(self, seed: int, folder: Path, fault_rate: float = 1.0) -> None:
+    def __init__(
+        self,
+        seed: int,
+        folder: Path,
+        fault_rate: float = 1.0,
+        left_out: frozenset[str] = frozenset(),
+    ) -> None:
         """Set up the emulator at the first day and the team's files in ``folder``.
 
-        ``fault_rate`` multiplies every fault's chance (a short soak wants more).
+        ``fault_rate`` multiplies every fault's chance (a short soak wants more);
+        the poison kinds in ``left_out`` are drawn but not injected, so the rest
+        of the stream stays the same.
         """
         self.seed = seed
         self.fault_rate = fault_rate
+        self.left_out = left_out
         self.rng = random.Random(seed)
         self.folder = folder
         self.warehouse = folder / "warehouse"
@@ -377,6 +386,8 @@ class World:
         latest = self.emulator.task_ids()[-2 * len(PROMPTS) * len(MODELS) :]
         if latest:
             task_id = self.rng.choice(latest)
+            if kind in self.left_out:
+                return
             self.emulator.set_answer(task_id, poison(kind, task_id))
             self.count(day, kind)
 
