@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import typing as t
 from collections import Counter
 from dataclasses import dataclass
@@ -136,7 +137,13 @@ def marts_match(folder: Path, database: Path) -> tuple[bool, str]:
     env = {"DBT_DUCKDB_PATH": str(database), "DBT_DUCKDB_SCHEMA": marts.MARTS}
     done = marts.dbt(project, "duckdb", "build", env=env)
     if done.returncode != 0:
-        return False, "dbt build failed: " + done.stdout[-600:].replace("\n", " | ")
+        text = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout)
+        failures = [
+            line.split("  ", 1)[-1].strip()
+            for line in text.splitlines()
+            if "Failure in" in line or "Error in" in line
+        ]
+        return False, "dbt build failed: " + "; ".join(failures or [text[-300:]])
     try:
         marts.assert_marts_match(
             marts.duckdb_query(database), marts.Brands.read(project / "seeds")
