@@ -2,8 +2,9 @@
 
 The emulator's clock is virtual: the loop moves it (``Emulator.advance_clock``) to
 each moment it plays, and every child process's wall clock starts at that moment
-(plus the day's machine-clock step). Faults come from one seeded random stream,
-so a seed replays the same month.
+(plus the day's machine-clock step). Faults come from one seeded random stream:
+a seed draws the same faults in the same order, though a poster's kill point is
+polled, so two plays of a seed may part after one (its tasks, hence its runs).
 """
 
 from __future__ import annotations
