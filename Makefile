@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo report test lint format bench soak definition clean
+.PHONY: demo report report-png test lint format bench soak definition clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ demo: $(STAMP)
 WAREHOUSE ?= output/warehouse.duckdb
 report: $(STAMP)
 	$(BIN)/python -m report --warehouse $(WAREHOUSE) --output output/report.html
+
+## report-png: REPORT (default output/report.html) as headless Chromium draws it,
+## in output/report.png, to look at it as a person would (Debian: apt-get install chromium)
+REPORT ?= output/report.html
+report-png: $(STAMP)
+	$(BIN)/python -m report.screenshot $(REPORT) $(REPORT:.html=.png)
 
 ## test: ruff and the whole pytest suite (warnings are errors)
 test: $(STAMP)

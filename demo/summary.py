@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import duckdb
 
 from demo.errors import DemoError
+from report.stats import wilson
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -30,7 +31,8 @@ class Summary:
     money_spent: float
     cost: float
     domains: list[tuple[str, int]]
-    #: Brand, answers mentioning it, all answers (geo_brand_visibility).
+    #: Brand, answers mentioning it, all answers (geo_brand_visibility), ranked
+    #: by mention rate.
     voice: list[tuple[str, int, int]]
     #: Prompt key (from the dataforseo-prompts tag), and its responses.
     prompts: list[tuple[str, int]]
@@ -51,12 +53,19 @@ class Summary:
             *(f"  {name:<{width}} {count:>5}" for name, count in self.prompts),
             "Top 5 cited domains",
             *(f"  {name:<{width}} {count:>5}" for name, count in self.domains),
-            "Mention rate (answers that mention the brand, geo.geo_brand_visibility)",
-            *(
-                f"  {brand:<12} {count / answers:6.1%}  ({count} of {answers})"
-                for brand, count, answers in self.voice
-            ),
+            "Mention rate (answers that mention the brand, 95% Wilson interval, "
+            "geo.geo_brand_visibility)",
+            *(_rate_line(*voice) for voice in self.voice),
         ]
+
+
+def _rate_line(brand: str, count: int, answers: int) -> str:
+    """One brand's mention rate, its 95% Wilson interval and n."""
+    low, high = wilson(count, answers) or (0.0, 0.0)
+    return (
+        f"  {brand:<12} {count / answers:6.1%}  [{low:.1%} to {high:.1%}]  "
+        f"({count} of {answers})"
+    )
 
 
 def _row(
@@ -107,7 +116,8 @@ def summarize(warehouse: Path, expected_tasks: int) -> Summary:
         ).fetchall()
         voice = db.execute(
             "select brand, sum(answers_mentioning)::bigint, sum(answers)::bigint "
-            f"from {MARTS}.geo_brand_visibility group by brand order by brand"
+            f"from {MARTS}.geo_brand_visibility group by brand "
+            "order by sum(answers_mentioning) / sum(answers) desc, brand"
         ).fetchall()
     return Summary(
         responses=responses,

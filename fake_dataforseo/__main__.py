@@ -9,6 +9,7 @@ import threading
 from datetime import timedelta
 from types import FrameType
 
+from .faults import Fault
 from .payloads import SES
 from .server import Emulator
 
@@ -50,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
         "--sandbox",
         action="store_true",
         help="answer as the vendor's sandbox: dummy task 0000..., id_list 40404",
+    )
+    parser.add_argument(
+        "--fault",
+        choices=[fault.value for fault in Fault],
+        help="answer every task_get with this fault (e.g. gzip_bomb)",
     )
     parser.add_argument(
         "--clock-offset-minutes",
@@ -102,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    if args.fault:
+        emulator.inject(
+            Fault(args.fault), times=sys.maxsize, path_contains="/task_get/"
+        )
     emulator.start()
     try:
         ids = post_over_days(emulator, args.tasks, args.days, se=args.se)

@@ -21,6 +21,12 @@ STATUS_ANSWERS = {
     "handed": (40601, "Task Handed."),
 }
 
+#: id_list ``status`` of each task state: its status code, as a string.
+ID_LIST_STATUS = {
+    "done": "20000",
+    **{state: str(answer[0]) for state, answer in STATUS_ANSWERS.items()},
+}
+
 _Key = tuple[datetime, int, str]
 
 
@@ -65,6 +71,10 @@ class Ledger:
         self._posted: list[_Key] = []
         self._ready: dict[str, list[_Key]] = {se: [] for se in SES}
         self._dead: dict[str, int] = dict.fromkeys(SES, 0)
+        #: id_list's ``status`` of a task still queued or handed; None: its
+        #: task_get code (40602, 40601). The vendor documents neither: "20000" or
+        #: "20100" with no ``datetime_done`` are as likely.
+        self.running_status: str | None = None
 
     def next_seq(self) -> int:
         """Return the sequence number the next task will get."""
@@ -160,6 +170,12 @@ class Ledger:
         """All tasks of one se, by posting time then creation order (no other calls)."""
         tasks = (self.tasks[tid] for _, _, tid in self._posted)
         return [task for task in tasks if task.se == se and not task.call_url]
+
+    def id_list_status(self, task: Task) -> str:
+        """The ``status`` id_list writes for a task."""
+        if task.done_at is None and self.running_status is not None:
+            return self.running_status
+        return ID_LIST_STATUS[task.status]
 
     def _list(self, task: Task) -> None:
         if task.postback or task.collected or task.done_at is None or task.call_url:

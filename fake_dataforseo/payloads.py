@@ -13,9 +13,15 @@ VERSION = "0.1.20250526"
 SES = ("gemini", "chat_gpt", "claude")
 API = "ai_optimization"
 FUNCTION = "llm_responses"
+#: What id_list shows for a call of the account other than a task (a Live call).
 TASK_COST = 0.0006
-#: What task_post charges a task: $0.0002 plus the $0.01 advance [D-TP; UPD-GEM].
-POST_COST = 0.0102
+#: DataForSEO's own fee for a task_post task [UPD-GEM].
+BASE_COST = 0.0002
+#: The advance task_post takes for the model's cost; the difference with the
+#: model's real cost is refunded or debited when the task settles [D-TP].
+ADVANCE = 0.01
+#: What task_post charges a task: the base fee plus the advance [D-TP; UPD-GEM].
+POST_COST = round(BASE_COST + ADVANCE, 6)
 #: Longest user_prompt and system_message task_post accepts [D-TP].
 MAX_TEXT = 500
 
@@ -51,6 +57,25 @@ DEFAULT_MODEL = {
     "claude": "claude-sonnet-4-0",
 }
 _VERSIONS = {model[0]: model[1] for models in MODELS.values() for model in models}
+#: What the model provider charges, as the emulator bills it: (input USD per
+#: million tokens, output USD per million tokens, web search USD per task).
+PRICES: dict[str, tuple[float, float, float]] = {
+    "gemini-2.5-pro": (1.25, 10.0, 0.035),
+    "gemini-2.5-flash": (0.30, 2.50, 0.035),
+    "gemini-2.0-flash": (0.10, 0.40, 0.035),
+    "gemini-2.0-flash-lite": (0.075, 0.30, 0.0),
+    "gemini-1.5-pro": (1.25, 5.0, 0.0),
+    "gpt-4.1": (2.0, 8.0, 0.025),
+    "gpt-4.1-mini": (0.40, 1.60, 0.025),
+    "gpt-4o": (2.50, 10.0, 0.025),
+    "o3-mini": (1.10, 4.40, 0.0),
+    "claude-opus-4-0": (15.0, 75.0, 0.01),
+    "claude-sonnet-4-0": (3.0, 15.0, 0.01),
+    "claude-3-7-sonnet-latest": (3.0, 15.0, 0.01),
+    "claude-3-5-haiku-latest": (0.80, 4.0, 0.0),
+}
+#: max_output_tokens when a task does not say [D-TP].
+DEFAULT_MAX_OUTPUT = 2048
 
 BRANDS = ("Acme", "Globex", "Initech", "Umbrella", "Ünïcødé Café")
 #: Other ways answers write a brand (the name itself is one of them).
@@ -334,8 +359,45 @@ def _message_text(
     return text, [_annotation(rng, text, start, end) for start, end in chosen]
 
 
+def usage(
+    rng: random.Random, params: dict[str, Any], prices: dict[str, Any]
+) -> dict[str, Any]:
+    """Draw a task's tokens and bill them: what its answer says it cost.
+
+    Output and reasoning tokens stay within ``max_output_tokens``; the model's
+    cost is its tokens at its prices plus its web-search fee when it searched.
+    """
+    model = str(params.get("model_name"))
+    price_in, price_out, search = prices.get(model, (0.30, 2.50, 0.035))
+    cap = params.get("max_output_tokens") or DEFAULT_MAX_OUTPUT
+    input_tokens = len(str(params.get("user_prompt", ""))) // 4 + rng.randint(8, 400)
+    output_tokens = rng.randint(min(150, cap), max(min(1800, cap), 1))
+    reasoning_tokens = 0
+    if params.get("use_reasoning"):
+        reasoning_tokens = rng.randint(0, max(cap - output_tokens, 0))
+    web_search = bool(params.get("web_search"))
+    spent = input_tokens * price_in + (output_tokens + reasoning_tokens) * price_out
+    spent = spent / 1e6 + (search if web_search else 0.0)
+    return {
+        "input_tokens": input_tokens,
+        "output_tokens": output_tokens,
+        "reasoning_tokens": reasoning_tokens,
+        "web_search": web_search,
+        "money_spent": round(spent, 8),
+    }
+
+
+def settled_cost(money_spent: float) -> float:
+    """What a completed task costs in the end: the base fee plus the model's cost."""
+    return round(BASE_COST + money_spent, 6)
+
+
 def _result(
-    rng: random.Random, se: str, params: dict[str, Any], done_at: datetime
+    rng: random.Random,
+    se: str,
+    params: dict[str, Any],
+    done_at: datetime,
+    usage: dict[str, Any],
 ) -> dict[str, Any]:
     """Draw the single result object of a done task (without padding)."""
     web_search = bool(params.get("web_search"))
@@ -356,10 +418,6 @@ def _result(
         text, annotations = _message_text(rng, category, web_search, model)
         section = {"type": "text", "text": text, "annotations": annotations}
         items.append({"type": "message", "sections": [section]})
-    input_tokens = len(prompt) // 4 + rng.randint(8, 400)
-    output_tokens = rng.randint(150, 1800)
-    reasoning_tokens = rng.randint(100, 1500) if use_reasoning else 0
-    spent = (input_tokens * 0.3 + (output_tokens + reasoning_tokens) * 2.5) / 1e6
     fan_out = None
     if web_search:
         b1, b2, b3 = rng.sample(BRANDS, 3)
@@ -367,11 +425,7 @@ def _result(
         fan_out = queries[: rng.randint(1, 3)]
     return {
         "model_name": _VERSIONS.get(model, model),
-        "input_tokens": input_tokens,
-        "output_tokens": output_tokens,
-        "reasoning_tokens": reasoning_tokens,
-        "web_search": web_search,
-        "money_spent": round(spent, 8),
+        **usage,
         "datetime": fmt_dt(done_at),
         "items": items,
         "fan_out_queries": fan_out,
@@ -387,10 +441,12 @@ def render_task_get(
     params: dict[str, Any],
     done_at: datetime,
     answer_bytes: int,
+    prices: dict[str, Any] = PRICES,
 ) -> bytes:
     """Render the whole task_get body of a done task, padded to ~answer_bytes."""
     rng = task_rng(seed, seq, "answer")
-    result = _result(rng, se, params, done_at)
+    billed = usage(task_rng(seed, seq, "usage"), params, prices)
+    result = _result(rng, se, params, done_at, billed)
     task = task_object(
         task_id_,
         20000,

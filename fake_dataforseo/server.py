@@ -26,7 +26,7 @@ from typing import Any, NamedTuple, Self
 from urllib.parse import unquote
 
 from . import payloads as p
-from .faults import Fault
+from .faults import SPOILING, Fault, gzip_bomb, spoil
 from .ledger import STATUS_ANSWERS, STATUSES, Ledger, Task
 
 READY_WINDOW = timedelta(days=3)
@@ -49,6 +49,7 @@ MSG_RATE_LIMIT = "Rate-limit per minute exceeded."
 MSG_TOO_MANY_IN_FLIGHT = "Too many simultaneous requests."
 MSG_TOO_MANY_TASKS = "You can set no more than 100 tasks at a time."
 MSG_BAD_POST = "POST Data Is Invalid."
+MSG_NO_FUNDS = "Insufficient funds: the balance cannot cover this task."
 MSG_COST_LIMIT = (
     "The cost limit has been exceeded. You can modify your cost limit in the user "
     "panel."
@@ -81,11 +82,6 @@ _FAULT_ENVELOPES: dict[Fault, tuple[int, int, str, list[Any] | None]] = {
     Fault.NO_DATA_40404: (200, 40404, MSG_NO_DATA, []),
     Fault.WRONG_SHAPE: (200, 20000, "Ok.", None),
 }
-#: id_list ``status`` of each task state: its status code, as a string.
-_ID_LIST_STATUS = {
-    "done": "20000",
-    **{state: str(answer[0]) for state, answer in STATUS_ANSWERS.items()},
-}
 
 
 class RequestRecord(NamedTuple):
@@ -112,7 +108,7 @@ class _Reply(NamedTuple):
 class Emulator:
     """A local DataForSEO AI Optimization API with a task ledger and faults."""
 
-    def __init__(  # noqa: PLR0917 - the documented keyword-friendly signature
+    def __init__(  # noqa: PLR0915, PLR0917 - one documented attribute per knob
         self,
         seed: int = 0,
         login: str = "login",
@@ -163,12 +159,19 @@ class Emulator:
         self.post_delay_seconds = 0.0
         #: Or, when set, that wait drawn per task from its sequence number.
         self.post_delays: Callable[[int], float] | None = None
-        #: What task_post charges a created task, USD.
+        #: What task_post charges a created task, USD (base fee plus advance).
         self.post_cost = p.POST_COST
-        #: The account's cost limit, USD: tasks past it get 40203 (None: no limit).
+        #: A cost limit user_data does not show, USD: tasks past it get 40203.
         self.cost_limit: float | None = None
-        #: Everything task_post has charged since start, USD.
+        #: The daily spending cap user_data shows, USD: tasks past it get 40203.
+        self.day_limit: float | None = None
+        #: Everything task_post has charged since start (the advances), USD.
         self.charged = 0.0
+        #: The money deposited, USD: user_data's money.total; a task_post item
+        #: the balance cannot cover gets 40210.
+        self.deposit = 1000.0
+        #: The providers' prices the emulator bills tasks at (see payloads.PRICES).
+        self.prices = dict(p.PRICES)
         #: How long Fault.SLOW waits before the normal answer.
         self.slow_seconds = 5.0
         #: Fault.DRIP's pause between two bytes.
@@ -176,6 +179,9 @@ class Emulator:
         #: Fault.HUGE's body size, and how many of its bytes went out.
         self.huge_bytes = 100 * 1024 * 1024
         self.huge_bytes_sent = 0
+        #: Fault.GZIP_BOMB's inflated size, and how many gzip bytes of it went out.
+        self.bomb_bytes = 1 << 30
+        self.bomb_bytes_sent = 0
         #: Memory budget of the task_get answer cache (raw plus gzip bytes).
         self.cache_bytes = 64 * 1024 * 1024
         #: Tracebacks of unexpected errors while handling requests (should stay []).
@@ -199,6 +205,10 @@ class Emulator:
         self._cache_used = 0
         self._jitter = random.Random(seed)
         self._due: list[tuple[datetime, int, str]] = []
+        #: Ids of the tasks created by HTTP task_post: the ones the account pays.
+        self._paid: list[str] = []
+        #: Settled charges of done tasks, by id (a done task's charge is final).
+        self._settled: dict[str, float] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -314,6 +324,16 @@ class Emulator:
                 if task.status in ("queued", "handed"):
                     self._ledger.mark_done(task, max(now, task.posted_at))
 
+    @property
+    def id_list_running_status(self) -> str | None:
+        """id_list's ``status`` of tasks not done yet (None: 40602 / 40601)."""
+        return self._ledger.running_status
+
+    @id_list_running_status.setter
+    def id_list_running_status(self, status: str | None) -> None:
+        with self._lock:
+            self._ledger.running_status = status
+
     def add_calls(
         self, n: int, url: str, *, age: timedelta = timedelta(0)
     ) -> list[str]:
@@ -363,6 +383,11 @@ class Emulator:
         with self._lock:
             return [task.tag for task in self._ledger.in_posting_order(se)]
 
+    def task_params(self, se: str = "gemini") -> list[dict[str, Any]]:
+        """The posted fields of all tasks of one se, in posting order."""
+        with self._lock:
+            return [dict(task.params) for task in self._ledger.in_posting_order(se)]
+
     def collected_ids(self) -> set[str]:
         """Ids collected by any client (HTTP task_get or collect_by_other_client)."""
         with self._lock:
@@ -391,6 +416,8 @@ class Emulator:
             raise TypeError(f"expected a Fault, got {fault!r}")
         if times < 1:
             raise ValueError("times must be >= 1")
+        if fault is Fault.GZIP_BOMB:
+            gzip_bomb(self.bomb_bytes)  # made once now, not by each request
         with self._lock:
             self._faults.append([fault, times, path_contains])
 
@@ -408,6 +435,27 @@ class Emulator:
         """
         with self._lock:
             return list(self._requests)
+
+    @property
+    def settled(self) -> float:
+        """What the tasks posted over HTTP cost now, USD.
+
+        A done task costs its settled charge (base fee plus the model's cost), a
+        failed one nothing (refunded), a running one what task_post took.
+        """
+        with self._lock:
+            return self._spent()
+
+    @property
+    def balance(self) -> float:
+        """The money left, USD: the deposit less every task's current cost."""
+        with self._lock:
+            return round(self.deposit - self._spent(), 6)
+
+    def task_cost(self, tid: str) -> float:
+        """One task's current cost, USD, as id_list shows it."""
+        with self._lock:
+            return self._cost(self._task(tid))
 
     @property
     def max_in_flight(self) -> int:
@@ -441,6 +489,25 @@ class Emulator:
         if task is None:
             raise KeyError(f"unknown task id {tid!r}")
         return task
+
+    def _spent(self) -> float:
+        return round(sum(self._cost(self._ledger.tasks[tid]) for tid in self._paid), 6)
+
+    def _cost(self, task: Task) -> float:
+        """A task's cost now: settled when done, refunded when failed."""
+        if task.call_url:
+            return p.TASK_COST
+        if task.status == "failed":
+            return 0.0
+        if task.status != "done":
+            return self.post_cost
+        if task.id in self._settled:
+            return self._settled[task.id]
+        billed = p.usage(
+            p.task_rng(self.seed, task.seq, "usage"), task.params, self.prices
+        )
+        cost = self._settled[task.id] = p.settled_cost(billed["money_spent"])
+        return cost
 
     def _create(
         self,
@@ -498,21 +565,26 @@ class Emulator:
         if fault is Fault.DROP_CONNECTION:
             handler.close_connection = True
             return None
-        if fault is Fault.HUGE:
-            self.huge_bytes_sent = 0
-            _send_huge(handler, self.huge_bytes, self._count_huge)
+        if fault in (Fault.HUGE, Fault.GZIP_BOMB):
+            self._send_flood(handler, fault)
             return 200
-        if fault is Fault.ECHO_HEADERS:
-            reply = self._echo_headers(handler, path)
+        if fault in (Fault.ECHO_HEADERS, Fault.TASK_ECHO_HEADERS):
+            reply = self._echo_headers(
+                handler, path, in_task=fault is Fault.TASK_ECHO_HEADERS
+            )
         elif fault not in (
             None,
             Fault.DRIP,
             Fault.LOST_ANSWER,
             Fault.MALFORMED_RATE_HEADERS,
+            *SPOILING,
         ):
             reply = self._fault_reply(fault, path)
         else:
             reply = self._dispatch(handler, method, path, body, start)
+        if fault in SPOILING:
+            task_id = unquote(path.rstrip("/").rsplit("/", 1)[-1])
+            reply = reply._replace(body=spoil(fault, reply.body, task_id), cache=None)
         if fault is Fault.LOST_ANSWER:
             handler.close_connection = True
             return None
@@ -623,6 +695,8 @@ class Emulator:
             payload = self._task_post(se, body, start)
         elif name == "models":
             payload = self._models(se, start)
+        elif name == "user_data":
+            payload = self._user_data(start)
         else:
             payload = self._id_list(body, start)
         return _Reply(200, p.dumps(payload), payload["status_code"], limit, remaining)
@@ -752,6 +826,7 @@ class Emulator:
                 params=params,
                 done_at=done_at,
                 answer_bytes=self.answer_bytes,
+                prices=self.prices,
             )
             entry = [raw, None]
             with self._lock:
@@ -788,8 +863,9 @@ class Emulator:
         cost = 0.0
         with self._lock:
             now = self._now_s()
+            spent = self._spent()
             for position, item in enumerate(items):
-                refusal = self._post_refusal(se, item, position)
+                refusal = self._post_refusal(se, item, position, spent)
                 if refusal is not None:
                     data = p.task_data(se, item if isinstance(item, dict) else {})
                     out.append(
@@ -803,6 +879,8 @@ class Emulator:
                     )
                     continue
                 task = self._post_one(se, dict(item), now)
+                self._paid.append(task.id)
+                spent += self.post_cost
                 self.charged = round(self.charged + self.post_cost, 6)
                 cost += self.post_cost
                 out.append(
@@ -820,7 +898,7 @@ class Emulator:
         return p.envelope(20000, "Ok.", out, cost=round(cost, 6), elapsed=_since(start))
 
     def _post_refusal(
-        self, se: str, item: Any, position: int
+        self, se: str, item: Any, position: int, spent: float
     ) -> tuple[int, str] | None:
         """(status, message) of a task_post item that creates no task, or None."""
         if position >= MAX_POST_TASKS:
@@ -831,6 +909,11 @@ class Emulator:
         limit = self.cost_limit
         if limit is not None and self.charged + self.post_cost > limit + 1e-9:
             return 40203, MSG_COST_LIMIT
+        day = self.day_limit
+        if day is not None and spent + self.post_cost > day + 1e-9:
+            return 40203, MSG_COST_LIMIT
+        if self.deposit - spent < self.post_cost - 1e-9:
+            return 40210, MSG_NO_FUNDS
         return None
 
     def _post_one(self, se: str, params: dict[str, Any], now: datetime) -> Task:
@@ -921,29 +1004,79 @@ class Emulator:
                 )
         return p.envelope(20000, "Ok.", out, elapsed=_since(start))
 
-    @staticmethod
-    def _id_list_item(task: Task, now: datetime, metadata: bool) -> dict[str, Any]:
+    def _user_data(self, start: float) -> dict[str, Any]:
+        """The account: its money, drawn down by every task's current cost."""
+        with self._lock:
+            now = self.now()
+            spent = self._spent()
+        money = {
+            "total": self.deposit,
+            "balance": round(self.deposit - spent, 6),
+            "limits": {
+                "day": {"total": self.day_limit or 0},
+                "minute": {"total": 0},
+            },
+            "statistics": {
+                "day": {"value": now.strftime("%Y-%m-%d"), "total": spent},
+                "minute": {"value": now.strftime("%Y-%m-%d %H:%M"), "total": 0},
+            },
+        }
+        result = {"login": self.login, "timezone": "UTC", "money": money}
+        task_obj = p.task_object(
+            p.request_id(now),
+            20000,
+            "Ok.",
+            path=["v3", "appendix", "user_data"],
+            data={"api": "appendix", "function": "user_data"},
+            result=[result],
+            elapsed=_since(start),
+        )
+        return p.envelope(20000, "Ok.", [task_obj], elapsed=_since(start))
+
+    def _id_list_item(
+        self, task: Task, now: datetime, metadata: bool
+    ) -> dict[str, Any]:
         fresh = now - task.posted_at <= STORAGE_WINDOW
         return {
             "id": task.id,
             "url": task.url,
             "datetime_posted": p.fmt_dt(task.posted_at),
             "datetime_done": p.fmt_dt(task.done_at) if task.done_at else None,
-            "status": _ID_LIST_STATUS[task.status],
-            "cost": 0 if task.status == "failed" else p.TASK_COST,
+            "status": self._ledger.id_list_status(task),
+            "cost": self._cost(task),
             "metadata": p.task_data(task.se, task.params)
             if metadata and fresh and not task.call_url
             else None,
         }
 
+    def _send_flood(self, handler: _Handler, fault: Fault) -> None:
+        """Send Fault.HUGE's or Fault.GZIP_BOMB's body, counting the bytes sent."""
+        if fault is Fault.HUGE:
+            self.huge_bytes_sent = 0
+            _send_huge(handler, self.huge_bytes, self._count_huge)
+        else:
+            self.bomb_bytes_sent = 0
+            _send_bomb(handler, gzip_bomb(self.bomb_bytes), self._count_bomb)
+
     def _count_huge(self, sent: int) -> None:
         self.huge_bytes_sent += sent
 
-    def _echo_headers(self, handler: _Handler, path: str) -> _Reply:
+    def _count_bomb(self, sent: int) -> None:
+        self.bomb_bytes_sent += sent
+
+    def _echo_headers(self, handler: _Handler, path: str, *, in_task: bool) -> _Reply:
         limit, remaining = self._peek(_kind_of(path))
         headers = "; ".join(f"{k}: {v}" for k, v in handler.headers.items())
-        payload = p.envelope(40000, f"Bad Request. Headers: {headers}", None)
-        return _Reply(200, p.dumps(payload), 40000, limit, remaining)
+        message = f"Bad Request. Headers: {headers}"
+        if not in_task:
+            payload = p.envelope(40000, message, None)
+            return _Reply(200, p.dumps(payload), 40000, limit, remaining)
+        basic = handler.headers.get("Authorization", "").removeprefix("Basic ")
+        message += f" (credentials {base64.b64decode(basic).decode('latin-1')})"
+        tid = path.rstrip("/").rsplit("/", 1)[-1]
+        task = p.task_object(tid, 40000, message, path=[], data={}, result=None)
+        payload = p.envelope(20000, "Ok.", [task])
+        return _Reply(200, p.dumps(payload), 20000, limit, remaining)
 
     def _fault_reply(self, fault: Fault, path: str) -> _Reply:
         limit, remaining = self._peek(_kind_of(path))
@@ -1083,6 +1216,8 @@ def _route(  # noqa: PLR0911 - one return per endpoint
 ) -> tuple[str, str, str] | None:
     """Match a path: (endpoint name, se, task id) or None for 404."""
     parts = path.strip("/").split("/")
+    if parts == ["v3", "appendix", "user_data"]:
+        return ("user_data", "", "") if method == "GET" else None
     if len(parts) < 3 or parts[0] != "v3" or parts[1] != p.API:
         return None
     if parts[2:] == ["id_list"]:
@@ -1186,6 +1321,22 @@ def _send_huge(handler: _Handler, size: int, count: Callable[[int], None]) -> No
             sent += len(part)
             count(len(part))
         handler.wfile.write(b"0\r\n\r\n")
+        handler.wfile.flush()
+    except OSError:
+        handler.close_connection = True
+
+
+def _send_bomb(handler: _Handler, bomb: bytes, count: Callable[[int], None]) -> None:
+    """Send a gzip body 64 KiB at a time, counting each piece sent."""
+    try:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Encoding", "gzip")
+        handler.send_header("Content-Length", str(len(bomb)))
+        handler.end_headers()
+        for start in range(0, len(bomb), 1 << 16):
+            handler.wfile.write(bomb[start : start + (1 << 16)])
+            count(len(bomb[start : start + (1 << 16)]))
         handler.wfile.flush()
     except OSError:
         handler.close_connection = True

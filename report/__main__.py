@@ -29,7 +29,7 @@ def write(warehouse: Path, output: Path, schema: str = SCHEMA) -> Path:
     """
     figures = read(warehouse, schema)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render(figures, str(warehouse)), encoding="utf-8")
+    output.write_text(render(figures), encoding="utf-8")
     return output
 
 

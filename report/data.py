@@ -4,23 +4,58 @@ from __future__ import annotations
 
 import typing as t
 from dataclasses import dataclass
+from datetime import timedelta
 
 import duckdb
 
+from report.stats import newcombe, wilson
+
 if t.TYPE_CHECKING:
+    from datetime import date
     from pathlib import Path
 
 #: Rows of a query, one dict a row (the form Altair's inline data takes).
 Rows = list[dict[str, t.Any]]
-#: How many cited domains the top-domains chart shows.
-TOP_DOMAINS = 15
-#: The owner shown for cited sites that no tracked brand owns.
-THIRD_PARTY = "third-party"
-MARTS = ("geo_brand_visibility", "geo_cited_domains", "geo_answer_brands")
+#: How many cited domains the chart shows per LLM.
+TOP_DOMAINS = 10
+#: Groups with fewer answers are greyed: at a 50% rate their 95% interval is wider
+#: than ±17 points.
+SMALL_GROUP = 30
+MARTS = (
+    "geo_brand_visibility",
+    "geo_brand_visibility_weekly",
+    "geo_cited_domains",
+    "geo_answer_brands",
+)
 
 
 class ReportError(Exception):
     """The warehouse cannot give the report its data; the message says why."""
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One brand in the latest ISO week, every LLM and model together."""
+
+    brand: str
+    answers: int
+    answers_mentioning: int
+    mention_rate: float
+    ci_low: float
+    ci_high: float
+    share_of_voice: float | None
+    group_mentions: int
+    avg_first_position: float | None
+    #: Change of mention rate against the week before; None without that week.
+    change: float | None
+    change_ci: tuple[float, float] | None
+
+    @property
+    def change_is_significant(self) -> bool:
+        """The change's 95% interval excludes 0."""
+        return self.change_ci is not None and (
+            self.change_ci[0] > 0 or self.change_ci[1] < 0
+        )
 
 
 @dataclass(frozen=True)
@@ -30,46 +65,60 @@ class Figures:
     answers: int
     first_day: str
     last_day: str
-    #: day, se, brand, share_of_voice: per UTC day and LLM, over its models.
+    #: The latest ISO week (e.g. 2025-W29) and the headline of each brand in it.
+    week: str
+    headline: list[Headline]
+    #: day, se, brand, share_of_voice, share_of_voice_n (the brand's mentions).
     share_of_voice: Rows
-    #: se, model_name, brand, mention_rate, answers: over all days.
+    #: se, model_name, brand, answers, answers_mentioning, mention_rate, ci_low,
+    #: ci_high, label, small: over all days.
     mention_rate: Rows
-    #: domain, citations, owner ("third-party" or the owning brand).
+    #: se, domain, citations, source_type: the most cited sites of each LLM.
     top_domains: Rows
-    #: day, owner, citations.
-    owned_citations: Rows
+    #: se, source_type, citations, domains.
+    source_types: Rows
 
 
+_WEEKS = """
+select week, iso_week, brand, sum(answers) as answers,
+    sum(answers_mentioning) as answers_mentioning,
+    sum(group_mentions) as group_mentions,
+    sum(avg_first_position * answers_mentioning)
+        / nullif(sum(case when avg_first_position is not null
+                     then answers_mentioning end), 0) as avg_first_position
+from {schema}.geo_brand_visibility_weekly
+group by week, iso_week, brand
+order by week, brand
+"""
 _SHARE_OF_VOICE = """
 select strftime(day, '%Y-%m-%d') as day, se, brand,
-    sum(answers_mentioning) / nullif(sum(sum(answers_mentioning))
-        over (partition by day, se), 0) as share_of_voice
+    sum(answers_mentioning) / nullif(sum(group_mentions), 0) as share_of_voice,
+    sum(answers_mentioning) as share_of_voice_n
 from {schema}.geo_brand_visibility
 group by day, se, brand
 order by day, se, brand
 """
 _MENTION_RATE = """
 select se, coalesce(model_name, '(unknown)') as model_name, brand,
-    sum(answers_mentioning) / sum(answers) as mention_rate,
-    sum(answers) as answers
+    sum(answers) as answers, sum(answers_mentioning) as answers_mentioning
 from {schema}.geo_brand_visibility
 group by se, model_name, brand
 order by se, model_name, brand
 """
 _TOP_DOMAINS = """
-select domain, sum(citations) as citations,
-    coalesce(max(brand), '{third_party}') as owner
+select se, domain, sum(citations) as citations, min(source_type) as source_type
 from {schema}.geo_cited_domains
-group by domain
-order by citations desc, domain
-limit {limit}
+group by se, domain
+qualify row_number() over (partition by se order by sum(citations) desc, domain)
+    <= {limit}
+order by se, citations desc, domain
 """
-_OWNED_CITATIONS = """
-select strftime(day, '%Y-%m-%d') as day,
-    coalesce(brand, '{third_party}') as owner, sum(citations) as citations
+_SOURCE_TYPES = """
+select se, source_type, sum(citations) as citations,
+    count(distinct domain) as domains
 from {schema}.geo_cited_domains
-group by day, owner
-order by day, owner
+group by se, source_type
+order by se, citations desc, source_type
 """
 _ANSWERS = """
 select count(distinct response_id), strftime(min(day), '%Y-%m-%d'),
@@ -83,6 +132,57 @@ def _rows(db: duckdb.DuckDBPyConnection, sql: str) -> Rows:
     cursor = db.execute(sql)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _with_intervals(rows: Rows) -> Rows:
+    """Mention rate, its Wilson 95% interval, an "x% (n=…)" label, small groups."""
+    for row in rows:
+        answers, mentioning = int(row["answers"]), int(row["answers_mentioning"])
+        row["answers"], row["answers_mentioning"] = answers, mentioning
+        row["mention_rate"] = mentioning / answers
+        row["ci_low"], row["ci_high"] = wilson(mentioning, answers) or (0.0, 0.0)
+        row["label"] = f"{row['mention_rate']:.0%} (n={answers})"
+        row["small"] = answers < SMALL_GROUP
+    return rows
+
+
+def headline(weeks: Rows) -> tuple[str, list[Headline]]:
+    """The latest ISO week and each brand's figures in it, against the week before."""
+    latest: date = max(row["week"] for row in weeks)
+    before = {
+        row["brand"]: row for row in weeks if row["week"] == latest - timedelta(days=7)
+    }
+    lines, label = [], ""
+    for row in weeks:
+        if row["week"] != latest:
+            continue
+        label = row["iso_week"]
+        answers, mentioning = int(row["answers"]), int(row["answers_mentioning"])
+        mentions = int(row["group_mentions"])
+        low, high = wilson(mentioning, answers) or (0.0, 0.0)
+        previous = before.get(row["brand"])
+        change = change_ci = None
+        if previous is not None:
+            earlier = int(previous["answers_mentioning"]), int(previous["answers"])
+            change = mentioning / answers - earlier[0] / earlier[1]
+            change_ci = newcombe(mentioning, answers, *earlier)
+        lines.append(
+            Headline(
+                brand=row["brand"],
+                answers=answers,
+                answers_mentioning=mentioning,
+                mention_rate=mentioning / answers,
+                ci_low=low,
+                ci_high=high,
+                share_of_voice=mentioning / mentions if mentions else None,
+                group_mentions=mentions,
+                avg_first_position=row["avg_first_position"],
+                change=change,
+                change_ci=change_ci,
+            )
+        )
+    lines.sort(key=lambda line: (-line.mention_rate, line.brand))
+    return label, lines
 
 
 def read(warehouse: Path, schema: str) -> Figures:
@@ -120,20 +220,20 @@ def read(warehouse: Path, schema: str) -> Figures:
             _ANSWERS.format(schema=schema)
         ).fetchone() or (0, None, None)
         if not answers:
-            raise ReportError(f"{schema}.geo_answer_brands holds no answer to show")
+            return Figures(0, "", "", "", [], [], [], [], [])
+        week, lines = headline(_rows(db, _WEEKS.format(schema=schema)))
         return Figures(
             answers=answers,
             first_day=first_day,
             last_day=last_day,
+            week=week,
+            headline=lines,
             share_of_voice=_rows(db, _SHARE_OF_VOICE.format(schema=schema)),
-            mention_rate=_rows(db, _MENTION_RATE.format(schema=schema)),
+            mention_rate=_with_intervals(
+                _rows(db, _MENTION_RATE.format(schema=schema))
+            ),
             top_domains=_rows(
-                db,
-                _TOP_DOMAINS.format(
-                    schema=schema, limit=TOP_DOMAINS, third_party=THIRD_PARTY
-                ),
+                db, _TOP_DOMAINS.format(schema=schema, limit=TOP_DOMAINS)
             ),
-            owned_citations=_rows(
-                db, _OWNED_CITATIONS.format(schema=schema, third_party=THIRD_PARTY)
-            ),
+            source_types=_rows(db, _SOURCE_TYPES.format(schema=schema)),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 import typing as t
 from collections import deque
@@ -87,3 +88,50 @@ class InFlightLimit:
             self.limit = max(1, min(self.limit, self._running) - 1)
             first, self._shrunk = not self._shrunk, True
             return self.limit, first
+
+
+class ReadAhead(t.Generic[Item]):
+    """``items`` in order, produced on a thread of their own from the start.
+
+    An exception of the producer is raised when its turn comes. ``close`` stops
+    the producer at its next item (a daemon: a call under way is not waited for).
+    """
+
+    def __init__(self, items: Iterable[Item], *, name: str) -> None:
+        """Start producing ``items`` on a thread named ``name``."""
+        self._produced: queue.SimpleQueue[tuple[bool, t.Any]] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._done = False
+        threading.Thread(
+            target=self._produce, args=(items,), name=name, daemon=True
+        ).start()
+
+    def _produce(self, items: Iterable[Item]) -> None:
+        try:
+            for item in items:
+                if self._stop.is_set():
+                    return
+                self._produced.put((True, item))
+            self._produced.put((False, None))
+        except BaseException as exc:  # raised in the consumer, in its turn
+            self._produced.put((False, exc))
+
+    def __iter__(self) -> ReadAhead[Item]:
+        """The items themselves."""
+        return self
+
+    def __next__(self) -> Item:
+        """The next item, waiting for it; the producer's exception in its turn."""
+        if self._done:
+            raise StopIteration
+        more, value = self._produced.get()
+        if more:
+            return value
+        self._done = True
+        if value is not None:
+            raise value
+        raise StopIteration
+
+    def close(self) -> None:
+        """Stop producing."""
+        self._stop.set()

@@ -28,9 +28,10 @@ task's record, so a STATE message never vouches for a record not yet written.
 
 from __future__ import annotations
 
+import bisect
 import re
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tap_dataforseo_gemini import envelope
@@ -52,6 +53,8 @@ RESULTS_KEPT = timedelta(days=30)
 LEDGER_KEPT = timedelta(days=180)
 #: ``id_list`` statuses of tasks not finished yet (``status`` is a code string).
 RUNNING = frozenset(str(code) for code in envelope.NOT_READY)
+#: The lowest error code: 2xxxx (``20000`` Ok., ``20100`` Task Created.) are not.
+FIRST_ERROR = 40000
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class Task:
 
     id: str
     date_posted: str | None = None
+    #: What DataForSEO charged for it, from its ``id_list`` entry (None: unknown).
+    cost: float | None = field(default=None, compare=False)
 
 
 class Bookmark:
@@ -248,17 +253,33 @@ class Entry:
     posted: datetime
     done: datetime | None
     status: str = ""
+    #: The entry's ``cost``, USD, when it is a number.
+    cost: float | None = None
+
+    @property
+    def refused(self) -> bool:
+        """Whether ``status`` is an error code other than 40601 / 40602 (running).
+
+        ``20000`` and ``20100`` say the call was taken, not that the task is done:
+        the ledger writes them for tasks still running too.
+        """
+        return (
+            _STATUS_CODE.fullmatch(self.status) is not None
+            and int(self.status) >= FIRST_ERROR
+            and self.status not in RUNNING
+        )
 
     def finished(self, settled: datetime) -> datetime | None:
         """When the task finished, as far as the ledger tells; None while it runs.
 
-        A task without ``datetime_done`` has finished when its status is a final
-        code (refused at posting: at its posting time), or once it is older than
-        a task may run; any other status (40601, 40602, text) means running.
+        A task without ``datetime_done`` has finished when its status is an error
+        (refused at posting: at its posting time), or once it is older than a
+        task may run (at posting plus :data:`REACH`); any other status (20000,
+        20100, 40601, 40602, text) means running.
         """
         if self.done is not None:
             return self.done
-        if _STATUS_CODE.fullmatch(self.status) and self.status not in RUNNING:
+        if self.refused:
             return self.posted
         if self.posted < settled - REACH:
             return self.posted + REACH
@@ -272,16 +293,39 @@ class Planned:
     id: str
     posted: datetime
     done: datetime
+    cost: float | None = None
 
 
-@dataclass
 class Reconciliation:
-    """The tasks a run collects from the ledger, and how far the watermark may move."""
+    """The tasks a run collects from the ledger, and how far the watermark may move.
 
-    tasks: list[Planned]
-    previous: Watermark
-    floor: datetime
-    settled: datetime
+    The ledger comes page by page (:meth:`add`); each page's tasks are collected
+    in posting order while later pages are read. Until the last page is in
+    (:meth:`finish`) the watermark stays where the run found it: a later page may
+    hold an older task, done or running.
+    """
+
+    def __init__(self, previous: Watermark, queried_at: datetime) -> None:
+        """Reconcile from ``previous``, the ledger queried at ``queried_at``."""
+        self.previous = previous
+        self.settled = queried_at - SETTLE
+        #: The tasks to collect, page after page, each page in posting order.
+        self.tasks: list[Planned] = []
+        self.complete = False
+        self._running = self.settled
+        self._covered: set[str] = set()
+        self._starts: list[int] = []
+        self._later: list[datetime] = []
+
+    @property
+    def floor(self) -> datetime:
+        """The oldest running task's posting, else the settled time (or later)."""
+        return max(self._running, self.previous.posted_from)
+
+    @property
+    def covered(self) -> set[str]:
+        """Ids of every task the ledger read so far plans, pending ones too."""
+        return self._covered
 
     @property
     def moves_back(self) -> bool:
@@ -307,38 +351,83 @@ class Reconciliation:
             return 0
         return sum(task.done <= done_after + SETTLE for task in self.tasks)
 
+    def add(
+        self, entries: Iterable[Entry], skip: Callable[[str], bool] = lambda _: False
+    ) -> list[Planned]:
+        """Take one page: its tasks done since the watermark, in posting order.
+
+        A task running holds the floor at its posting time; a task running longer
+        than :data:`REACH` does not (tasks end within :data:`TASK_LIFETIME`).
+        Tasks ``skip`` names (collected another way) are covered, not collected.
+        """
+        page: dict[str, Planned] = {}
+        for entry in entries:
+            done = entry.finished(self.settled)
+            if done is None:
+                self._running = min(self._running, entry.posted)
+            elif self.previous.done_after is None or done > self.previous.done_after:
+                page[entry.id] = Planned(entry.id, entry.posted, done, entry.cost)
+        fresh = [task for task in page.values() if task.id not in self._covered]
+        self._covered.update(task.id for task in fresh)
+        kept = [task for task in fresh if not skip(task.id)]
+        kept.sort(key=lambda task: (task.posted, task.id))
+        self._append(kept)
+        return kept
+
+    def finish(self) -> None:
+        """The last page is in: the watermark may move."""
+        self.complete = True
+
     def drop(self, skip: Callable[[str], bool]) -> None:
         """Leave out tasks collected another way (those already pending)."""
-        self.tasks = [task for task in self.tasks if not skip(task.id)]
+        ends = [*self._starts[1:], len(self.tasks)]
+        pages = [self.tasks[a:b] for a, b in zip(self._starts, ends, strict=False)]
+        self.tasks, self._starts, self._later = [], [], []
+        for page in pages:
+            self._append([task for task in page if not skip(task.id)])
+
+    def _append(self, page: list[Planned]) -> None:
+        """Add a sorted page; keep, for each page, the oldest task of those after it."""
+        if not page:
+            return
+        self._starts.append(len(self.tasks))
+        self.tasks += page
+        self._later.append(datetime.max.replace(tzinfo=page[0].posted.tzinfo))
+        for index in range(len(self._later) - 2, -1, -1):
+            following = self.tasks[self._starts[index + 1]].posted
+            self._later[index] = min(self._later[index + 1], following)
 
     def watermark_after(self, delivered: int) -> Watermark:
-        """The watermark once the first ``delivered`` tasks' records are out."""
+        """The watermark once the first ``delivered`` tasks' records are out.
+
+        It never passes a task not delivered (the oldest left: the next of its
+        page, or the first of a later page) nor a task still running.
+        """
+        if not self.complete:
+            return self.previous
         if delivered >= len(self.tasks):
             return Watermark(self.floor, self.settled)
-        posted_from = min(self.floor, self.tasks[delivered].posted)
-        return Watermark(posted_from, self.previous.done_after)
+        page = bisect.bisect_right(self._starts, delivered) - 1
+        oldest = min(self.tasks[delivered].posted, self._later[page])
+        return Watermark(min(self.floor, oldest), self.previous.done_after)
 
 
 def reconcile(
     entries: Iterable[Entry], previous: Watermark, queried_at: datetime
 ) -> Reconciliation:
-    """The ledger's tasks done since the watermark, in posting order.
+    """The whole ledger at once (one page): its tasks done since the watermark."""
+    reconciliation = Reconciliation(previous, queried_at)
+    reconciliation.add(entries)
+    reconciliation.finish()
+    return reconciliation
 
-    The floor is the oldest task still running, or the query time less
-    :data:`SETTLE` when none is; a task running longer than :data:`REACH` does not
-    hold it (tasks end within :data:`TASK_LIFETIME`).
-    """
-    settled = queried_at - SETTLE
-    floor = settled
-    plan: dict[str, Planned] = {}
-    for entry in entries:
-        done = entry.finished(settled)
-        if done is None:
-            floor = min(floor, entry.posted)
-        elif previous.done_after is None or done > previous.done_after:
-            plan[entry.id] = Planned(entry.id, entry.posted, done)
-    tasks = sorted(plan.values(), key=lambda task: (task.posted, task.id))
-    return Reconciliation(tasks, previous, max(floor, previous.posted_from), settled)
+
+def _tasks(planned: Iterable[Planned]) -> list[Task]:
+    return [Task(task.id, task.posted.isoformat(), task.cost) for task in planned]
+
+
+class PlanOrderError(RuntimeError):
+    """A task took a transition out of plan order (a bug: the state would lie)."""
 
 
 class Plan:
@@ -360,21 +449,51 @@ class Plan:
         self.bookmark = bookmark
         self.reconciliation = reconciliation
         pending = bookmark.pending
-        if reconciliation is None:
-            bookmark.add(listed)
-            reconciled: list[Task] = []
-        else:
-            planned = {task.id for task in reconciliation.tasks}
-            bookmark.add(task for task in listed if task.id not in planned)
-            reconciliation.drop(bookmark.is_pending)
-            reconciled = [
-                Task(task.id, task.posted.isoformat()) for task in reconciliation.tasks
-            ]
+        self._pending_ids = {task.id for task in pending}
+        self._listed = list(listed)
         self._pending_count = len(pending)
-        #: The tasks to collect, in order.
-        self.tasks = pending + reconciled
+        #: The tasks to collect, in order; ledger pages add to them.
+        self.tasks = pending
         self.handled = 0
+        if reconciliation is None:
+            bookmark.add(self._listed)
+        else:
+            reconciliation.drop(self._pending_ids.__contains__)
+            self.tasks += _tasks(reconciliation.tasks)
+            if reconciliation.complete:
+                self._listed_uncovered()
         self._move_watermark()
+
+    def add(self, entries: Iterable[Entry]) -> list[Task]:
+        """Take one ledger page: its tasks to collect, now last in the plan."""
+        if self.reconciliation is None:
+            raise ValueError("a plan without reconciliation takes no ledger page")
+        planned = self.reconciliation.add(entries, self._pending_ids.__contains__)
+        tasks = _tasks(planned)
+        self.tasks += tasks
+        return tasks
+
+    def ledger_read(self) -> None:
+        """The ledger is read whole: listed tasks it does not cover become pending.
+
+        The watermark may move from now on.
+        """
+        if self.reconciliation is not None:
+            self.reconciliation.finish()
+            self._listed_uncovered()
+            self._move_watermark()
+
+    def ledger_failed(self) -> None:
+        """``id_list`` failed part-way: listed tasks not planned become pending.
+
+        The watermark stays where the run found it.
+        """
+        planned = {task.id for task in self.tasks}
+        self.bookmark.add(task for task in self._listed if task.id not in planned)
+
+    def _listed_uncovered(self) -> None:
+        covered = self.reconciliation.covered if self.reconciliation else set()
+        self.bookmark.add(task for task in self._listed if task.id not in covered)
 
     @property
     def redelivered(self) -> int:
@@ -400,13 +519,29 @@ class Plan:
 
     def delivered(self, task: Task) -> None:
         """The task's record is written: it leaves pending; the watermark may pass."""
+        self._check_next(task)
         self.bookmark.deliver(task.id)
         self._handle()
 
     def not_ready(self, task: Task) -> None:
         """The task is not done yet: it stays (or becomes) pending."""
+        self._check_next(task)
         self.bookmark.add([task])
         self._handle()
+
+    def _check_next(self, task: Task) -> None:
+        """Refuse a transition for any task but the next one in plan order.
+
+        The watermark counts the tasks handled: one handled out of order would
+        let it pass a task not delivered.
+        """
+        following = self.tasks[self.handled] if self.handled < len(self.tasks) else None
+        if following is None or following.id != task.id:
+            expected = f"task {following.id}" if following else "no task (all handled)"
+            raise PlanOrderError(
+                f"task {task.id} was handled out of plan order: the next one is "
+                f"{expected}"
+            )
 
     def _handle(self) -> None:
         self.handled += 1

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import codecs
 import json
+import re
 import typing as t
+from array import array
 from http import HTTPStatus
+from itertools import accumulate
 from types import UnionType
 
+from tap_dataforseo_gemini import redact
+from tap_dataforseo_gemini.api.endpoints import named
 from tap_dataforseo_gemini.errors import (
     AccountError,
     APIError,
@@ -17,6 +24,7 @@ from tap_dataforseo_gemini.errors import (
     RateLimitedError,
     TooManyInFlightError,
     TransientAPIError,
+    UnreadableAnswerError,
 )
 from tap_dataforseo_gemini.rate_limit import retry_after
 from tap_dataforseo_gemini.shape import Where
@@ -78,16 +86,6 @@ def is_transient(status_code: int) -> bool:
 TASK_RETRY_WAITS = (1.0, 2.0)
 
 
-def retries_task(status_code: int) -> bool:
-    """Tell whether a ``task_get`` task status is asked again, quickly, in the run.
-
-    Any task-level error is (a task-level 50000 too: the vendor's cure for it is
-    posting the task again, so it is not retried for minutes); the last answer
-    becomes a failure record.
-    """
-    return status_code != OK and status_code not in NOT_READY
-
-
 def is_payment_problem(status_code: int) -> bool:
     """Tell whether a status is a balance or payment problem (the other 402xx)."""
     return 40200 <= status_code < 40300 and not (
@@ -122,16 +120,111 @@ def read(response: requests.Response, endpoint: str) -> dict[str, t.Any]:
 
 
 def _parse(response: requests.Response, endpoint: str) -> dict[str, t.Any]:
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedAnswerError(
-            f"malformed API answer from {endpoint}: the body is not JSON ({exc})"
-        ) from None
+    body = parse(response.content, endpoint)
     problem = _envelope_problem(body, endpoint)
     if problem:
         raise MalformedAnswerError(f"malformed API answer from {endpoint}: {problem}")
     return body
+
+
+#: Deepest nesting of arrays and objects read in an answer; a task_get answer
+#: nests about 11 levels.
+MAX_DEPTH = 100
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = bytes(set(range(256)) - set(b"[]{}"))
+#: A bracket as a step of depth: +1 for ``[`` and ``{``, -1 (255) for ``]`` and ``}``.
+_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+#: Brackets summed at a time: a deep answer is found in its first slice.
+_SLICE = 1 << 16
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def parse(content: bytes, endpoint: str) -> t.Any:
+    r"""Parse an answer's body as JSON, nested at most ``MAX_DEPTH`` levels.
+
+    Raises:
+        MalformedAnswerError: the body is not JSON, or cut short (worth a retry).
+        UnreadableAnswerError: the body is JSON no retry makes readable: nested
+            too deep, not UTF-8, or holding a lone surrogate (``\ud83d``, half an
+            emoji) that no UTF-8 writer can write.
+    """
+    content = content.removeprefix(codecs.BOM_UTF8)
+    problem = f"malformed API answer from {endpoint}"
+    if too_deep(content):
+        raise UnreadableAnswerError(
+            f"{problem}: the body nests deeper than {MAX_DEPTH} levels",
+            _base64(content),
+        )
+    try:
+        text = content.decode()
+        body = json.loads(text)
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":  # cut short: worth a retry
+            raise MalformedAnswerError(
+                f"{problem}: the body is not JSON ({exc})"
+            ) from None
+        raise UnreadableAnswerError(
+            f"{problem}: the body is not UTF-8 (byte "
+            f"0x{content[exc.start]:02x} at offset {exc.start})",
+            _base64(content),
+        ) from None
+    except ValueError as exc:
+        raise MalformedAnswerError(f"{problem}: the body is not JSON ({exc})") from None
+    if _SURROGATE_ESCAPE.search(text) and (where := _lone_surrogate(body)):
+        raise UnreadableAnswerError(
+            f"{problem}: {where} (half of a UTF-16 pair, such as half an emoji), "
+            "which UTF-8 cannot hold",
+            json.dumps(body),
+        )
+    return body
+
+
+def too_deep(content: bytes) -> bool:
+    """Tell whether arrays and objects nest past ``MAX_DEPTH`` in a JSON text.
+
+    Strings aside, each bracket is a step up or down; the steps are summed a
+    slice at a time, stopping at the first slice that climbs too high.
+    """
+    steps = _STRING.sub(b"", content).translate(_STEP, _NOT_BRACKET)
+    level = 0
+    for start in range(0, len(steps), _SLICE):
+        part = steps[start : start + _SLICE]
+        if max(accumulate(array("b", part), initial=level)) > MAX_DEPTH:
+            return True
+        level += part.count(1) - part.count(255)
+    return False
+
+
+def _base64(content: bytes) -> str:
+    """A body kept whole as JSON text any writer can write, its secrets masked."""
+    masked = redact.current.raw(content)
+    return json.dumps({"body_base64": base64.b64encode(masked).decode()})
+
+
+def _lone_surrogate(value: object) -> str | None:
+    r"""Where a string (or key) has a lone surrogate, and which: ``a.b has \ud83d``."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if surrogate := _surrogate(key):
+                    return f"a key in {path or 'the body'} has {surrogate}"
+                stack.append((f"{path}.{key}" if path else key, item))
+        elif isinstance(value, str) and (surrogate := _surrogate(value)):
+            return f"{path or 'the body'} has {surrogate}"
+    return None
+
+
+def _surrogate(text: str) -> str | None:
+    r"""The first lone surrogate of a string, escaped (``\ud83d``), or None."""
+    try:
+        text.encode()
+    except UnicodeEncodeError as exc:
+        return f"\\u{ord(text[exc.start]):04x}"
+    return None
 
 
 def _envelope_problem(body: object, endpoint: str) -> str | None:
@@ -147,7 +240,7 @@ def _envelope_problem(body: object, endpoint: str) -> str | None:
         return "'tasks' is not a list"
     # A task_get task of the wrong shape is the task's problem (a failure
     # record), not the request's: retrying it would stop every later run.
-    checked = [] if endpoint == "task_get" else tasks
+    checked = [] if _tasks_own_errors(endpoint) else tasks
     problems = (task_problem(task) for task in checked)
     return next(
         (
@@ -198,9 +291,9 @@ def check(response: requests.Response, endpoint: str) -> None:
 
     The HTTP status comes first (401, 402, 404 and 5xx are the only codes the API
     documents besides 200; a 429 from anything in between is retried after its
-    ``Retry-After``), then the envelope's status, then each task's; a
-    ``task_get`` task's own error (but 40202 and 40209) is the task's, not the
-    request's.
+    ``Retry-After``), then the envelope's status, then each task's; on an
+    endpoint whose task errors are the task's (``task_get``, see the endpoint
+    table), a task's own error (but 40202 and 40209) is not the request's.
     """
     code = response.status_code
     if code == HTTPStatus.TOO_MANY_REQUESTS:
@@ -234,7 +327,7 @@ def check(response: requests.Response, endpoint: str) -> None:
         if task_problem(task):
             continue
         if is_transient(task["status_code"]) and (
-            endpoint != "task_get"
+            not _tasks_own_errors(endpoint)
             or task["status_code"] in {RATE_LIMITED, TOO_MANY_IN_FLIGHT}
         ):
             raise transient_error(
@@ -245,11 +338,16 @@ def check(response: requests.Response, endpoint: str) -> None:
             )
 
 
+def _tasks_own_errors(endpoint: str) -> bool:
+    """Whether the endpoint's task-level errors are its tasks' (the table says)."""
+    return named(endpoint).task_errors == "task"
+
+
 def _status_of(response: requests.Response) -> int | None:
     """The envelope's status of an error answer, if its body has one."""
     try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+        body = parse(response.content, "")
+    except (MalformedAnswerError, UnreadableAnswerError):
         return None
     status = body.get("status_code") if isinstance(body, dict) else None
     return status if type(status) is int else None

@@ -22,6 +22,14 @@ class EndpointNotFoundError(APIError):
     """The API has no such endpoint (HTTP 404, status 40400)."""
 
 
+class UnknownOutcomeError(APIError):
+    """An at-most-once POST (``task_post``) lost its answer: its tasks may exist."""
+
+
+class CostLimitError(PaymentRequiredError):
+    """The account's own cost limit refused the posting (40203)."""
+
+
 class AccountError(FatalAPIError):
     """The account may not make calls now (40201, 40203, 40207): its owner must act."""
 
@@ -68,8 +76,21 @@ class InvalidInputError(ValueError):
     """A file named on the command line is missing, unreadable or not JSON."""
 
 
-class AnswerTooLargeError(FatalAPIError):
-    """An answer grew past ``max_answer_bytes``."""
+class UnreadableAnswerError(APIError):
+    """An answer no retry makes readable: not UTF-8, too deep, a lone surrogate.
+
+    A ``task_get`` answer so is that task's failure record; ``raw_answer`` is what
+    is kept of it, as JSON text that any writer can encode (None: nothing).
+    """
+
+    def __init__(self, message: str, raw_answer: str | None = None) -> None:
+        """Keep what can safely be kept of the answer."""
+        super().__init__(message)
+        self.raw_answer = raw_answer
+
+
+class AnswerTooLargeError(UnreadableAnswerError):
+    """An answer grew past ``max_answer_bytes``, or decompressed like a bomb."""
 
 
 class DeadlineExceededError(requests.exceptions.Timeout):

@@ -7,6 +7,7 @@ is :mod:`tap_dataforseo_gemini.delivery`'s.
 
 from __future__ import annotations
 
+import math
 import typing as t
 from datetime import UTC, datetime
 
@@ -35,16 +36,25 @@ def read(
     since: datetime,
     until: datetime,
 ) -> Iterator[Entry]:
-    """Page through ``id_list`` for this LLM's ``llm_responses`` tasks in a window.
+    """Page through ``id_list`` for this LLM's ``llm_responses`` tasks in a window."""
+    for page in read_pages(send, llm, since, until):
+        yield from page
+
+
+def read_pages(
+    send: Callable[[list[dict[str, t.Any]]], dict[str, t.Any]],
+    llm: str,
+    since: datetime,
+    until: datetime,
+) -> Iterator[list[Entry]]:
+    """The entries of each ``id_list`` page, for this LLM's ``llm_responses`` tasks.
 
     Only entries whose ``url`` ends in ``/{llm}/llm_responses/task_post`` count:
     the ledger lists every call of the account, Live calls and other APIs' too.
     """
     suffix = f"/{llm}/llm_responses/task_post"
-    for where, item in pages(send, since, until, include_metadata=False):
-        entry = _entry(item, where, suffix)
-        if entry:
-            yield entry
+    for page in pages(send, since, until, include_metadata=False):
+        yield [entry for where, item in page if (entry := _entry(item, where, suffix))]
 
 
 def pages(
@@ -53,8 +63,8 @@ def pages(
     until: datetime,
     *,
     include_metadata: bool,
-) -> Iterator[tuple[Where, t.Any]]:
-    """Every ``id_list`` item of a window once, with where it stands in its page.
+) -> Iterator[list[tuple[Where, t.Any]]]:
+    """Every ``id_list`` item of a window once, page by page, with where it stands.
 
     The API sorts by execution time, so a task that finishes between two calls
     can move an item across a page boundary: pages overlap by
@@ -76,12 +86,16 @@ def pages(
             ]
         )
         items = envelope.result_items(body, "id_list")
+        page = []
         for position, item in enumerate(items):
             key = item.get("id") if isinstance(item, dict) else None
             if key is not None and key in seen:
                 continue
             seen.add(key)
-            yield Where("id_list", f"tasks[0].result[{offset + position}]"), item
+            page.append(
+                (Where("id_list", f"tasks[0].result[{offset + position}]"), item)
+            )
+        yield page
         if len(items) < PAGE_SIZE:
             return
         offset += len(items) - PAGE_OVERLAP
@@ -97,9 +111,19 @@ def _entry(item: object, where: Where, suffix: str) -> Entry | None:
     if not task_id or posted is None:
         raise where.fail("has no id or datetime_posted")
     status = item.get("status")
+    cost = item.get("cost")
     return Entry(
         task_id,
         posted,
         moment(item.get("datetime_done"), where / "datetime_done"),
         str(status).strip() if isinstance(status, str | int) else "",
+        float(cost) if _is_number(cost) else None,
+    )
+
+
+def _is_number(value: object) -> t.TypeGuard[float]:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
     )

@@ -10,12 +10,16 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+
+from tap_dataforseo_gemini.clock import parse_date
 
 #: Calls this close to leaving the window count as gone (absorbs float rounding).
 _EPSILON = 1e-6
 #: A 40202 teaches the limit only after at least 1/LEARN_FROM of it was used.
 LEARN_FROM = 10
+#: Calls at once beyond the most a window has been seen to take, while the
+#: account's limit is unknown: reaching it costs at most this many 40202 answers.
+PROBES = 8
 #: Digits a count may have: more is no real count (and ``int`` refuses 4300+).
 COUNT_DIGITS = 12
 #: DataForSEO's rate-limit window: its limits are calls a minute.
@@ -62,13 +66,11 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
         return float(count(value.strip()) or 0)
     except MalformedHeaderError:
         pass
-    try:
-        until = parsedate_to_datetime(value)
-        sent = headers.get("Date")
-        now = parsedate_to_datetime(sent) if sent else datetime.now(UTC)
-        return max((until - now).total_seconds(), 0.0)
-    except (TypeError, ValueError, IndexError):
+    until = parse_date(value)
+    if until is None:
         return None
+    now = parse_date(headers.get("Date")) or datetime.now(UTC)
+    return max((until - now).total_seconds(), 0.0)
 
 
 class RateLimiter:
@@ -77,6 +79,13 @@ class RateLimiter:
     A call holds its slot while it runs and for ``window`` seconds after it ends,
     so however long the request takes to reach the server, no server-side window
     sees more than ``limit`` calls. A call under the limit never waits.
+
+    Probing (``probe``): until the server says its limit (a header or a 40202),
+    a window's calls go freely only up to the most it has been seen to take, the
+    ``proven`` count (a tenth of the limit at first); beyond it at most ``PROBES``
+    run at once, and each one the server takes raises ``proven``. The pace ramps
+    up to the limit, and reaching it costs at most ``PROBES`` refused calls, not
+    a burst.
     Thread-safe: all workers of a run share one instance.
     """
 
@@ -100,10 +109,39 @@ class RateLimiter:
         self._waiting = 0
         self._paused_until = float("-inf")
         self._lowered_at = float("-inf")
+        #: The most calls a window held when the server took one: no limit below
+        #: it. Infinite when not probing.
+        self.proven = float("inf")
+        self._probing = 0
         self._changed = threading.Condition()
 
+    def probe(self) -> None:
+        """Ramp up until the server tells its limit (see the class).
+
+        From a tenth of the limit: below that a 40202 teaches nothing anyway
+        (``LEARN_FROM``), the account is taken to allow that much.
+        """
+        with self._changed:
+            self.proven = self.limit // LEARN_FROM
+
+    def trust(self) -> None:
+        """Stop probing: the server told its limit (or its calls left)."""
+        with self._changed:
+            self.proven = float("inf")
+            self._changed.notify_all()
+
     def acquire(self) -> float:
-        """Wait for a free slot and take it; return the seconds waited."""
+        """Wait for a free slot and take it; return the seconds waited.
+
+        Only for a window not probing: ``slot`` keeps a probe's place for release.
+        """
+        return self._take()[0]
+
+    def _take(self) -> tuple[float, int]:
+        """Wait for a slot; the seconds waited and, for a probe, its place.
+
+        A probe's place is its count in the window (0 for other calls).
+        """
         started = self._clock()
         with self._changed:
             while True:
@@ -112,11 +150,16 @@ class RateLimiter:
                 if now < self._paused_until:
                     self._hold(self._paused_until - now)
                     continue
-                if len(self._ended) + self._running < self.limit:
+                place = len(self._ended) + self._running + 1
+                if place <= self.limit and place <= self.proven:
                     self._running += 1
-                    return now - started
-                oldest = self._ended[0] + self.window - now if self._ended else None
-                self._hold(oldest)
+                    return now - started, 0
+                if place <= self.limit and self._probing < PROBES:
+                    self._running += 1
+                    self._probing += 1
+                    return now - started, place
+                full = place > self.limit and self._ended
+                self._hold(self._ended[0] + self.window - now if full else None)
 
     def _hold(self, timeout: float | None) -> None:
         """Wait as a call held by pacing, counted for ``held_for``."""
@@ -148,10 +191,18 @@ class RateLimiter:
                 until = max(until, self._ended[0] + self.window)
             return max(0.0, until - self._clock())
 
-    def release(self) -> None:
-        """End a call: its slot frees ``window`` seconds from now."""
+    def release(self, place: int = 0, *, taken: bool = False) -> None:
+        """End a call: its slot frees ``window`` seconds from now.
+
+        ``place`` is a probe's (see ``_take``); ``taken``: the server took it,
+        so a window takes that many calls.
+        """
         with self._changed:
             self._running -= 1
+            if place:
+                self._probing -= 1
+            if place and taken:
+                self.proven = max(self.proven, place)
             heapq.heappush(self._ended, self._clock())
             self._changed.notify_all()
 
@@ -166,28 +217,30 @@ class RateLimiter:
             spent = self.limit - len(self._ended) - self._running - remaining
             for _ in range(spent):
                 heapq.heappush(self._ended, now)
+        self.trust()
 
     def follow(self, limit: int) -> bool:
         """Take the server's limit, never above the settings'; True if it changed."""
         with self._changed:
             limit = max(1, min(limit, self.ceiling))
             changed, self.limit = limit != self.limit, limit
-            self._changed.notify_all()
+        self.trust()
         return changed
 
     def refused(self) -> int | None:
         """The server refused a call (40202): drop to what the last window managed.
 
-        The calls that ended in the last window are what the server took; the
-        limit drops to them and the window is ridden out before the next call.
-        At most once a window, and only when this window's own calls can explain
-        the refusal (a tenth of its limit or more): after a window another run or
-        client spent, retrying is enough. Returns the new limit, or None.
+        The calls that ended in the last window are what the server took (while
+        probing, no more than ``proven``); the limit drops to them, probing ends
+        and the window is ridden out before the next call. At most once a window,
+        and only when this window's own calls can explain the refusal (a tenth
+        of its limit or more): after a window another run or client spent,
+        retrying is enough. Returns the new limit, or None.
         """
         with self._changed:
             now = self._clock()
             self._forget(now)
-            managed = len(self._ended)
+            managed = int(min(len(self._ended), self.proven))
             if (
                 now < self._lowered_at + self.window
                 or managed >= self.limit
@@ -195,6 +248,7 @@ class RateLimiter:
             ):
                 return None
             self.limit, self._lowered_at = managed, now
+            self.proven = float("inf")
         return managed
 
     def pause(self, seconds: float) -> None:
@@ -204,12 +258,17 @@ class RateLimiter:
 
     @contextmanager
     def slot(self) -> Iterator[float]:
-        """Hold a slot for the duration of a call; yield the seconds waited."""
-        waited = self.acquire()
+        """Hold a slot for the duration of a call; yield the seconds waited.
+
+        A call that ends without an exception was taken by the server.
+        """
+        waited, place = self._take()
+        taken = False
         try:
             yield waited
+            taken = True
         finally:
-            self.release()
+            self.release(place, taken=taken)
 
 
 class RateLimits:
@@ -217,7 +276,9 @@ class RateLimits:
 
     The server's ``X-RateLimit-*`` headers and its 40202 answers tune them: a
     header counts for the endpoint's own window if it has one (its limit is the
-    tighter), else for the account's.
+    tighter), else for the account's. Until either tells the account's limit,
+    its window probes for it (``RateLimiter.probe``); the endpoints' documented
+    limits are taken as they are.
     """
 
     def __init__(
@@ -228,9 +289,10 @@ class RateLimits:
     ) -> None:
         """Pair the account window with per-endpoint windows keyed by endpoint name."""
         self.account = account
+        account.probe()
         self.endpoints = endpoints
         self.logger = logger or logging.getLogger(__name__)
-        self._warned = False
+        self._warned = self._told_ramp = False
         self._warning = threading.Lock()
 
     def limiter(self, endpoint: str) -> RateLimiter:
@@ -271,6 +333,22 @@ class RateLimits:
             )
         if remaining is not None:
             limiter.observe(remaining)
+        if limit is None and remaining is None and limiter is self.account:
+            self._tell_ramp()
+
+    def _tell_ramp(self) -> None:
+        """Say once a run that the account's limit is found by ramping up."""
+        with self._warning:
+            if self._told_ramp or self.account.proven == float("inf"):
+                return
+            self._told_ramp = True
+        self.logger.info(
+            "DataForSEO sent no %s header: the account's window ramps up from %d "
+            "calls, at most %d more at once, until a 40202 shows the limit",
+            LIMIT_HEADER,
+            self.account.proven,
+            PROBES,
+        )
 
     def _warn_malformed(self, value: str) -> None:
         with self._warning:

@@ -93,7 +93,9 @@ MESSAGE = Object(
     )
 )
 
-COST = Field("cost", NUMBER, "DataForSEO's charge, USD")
+COST = Field(
+    "cost", NUMBER, "What DataForSEO charged for the task (its id_list cost), USD"
+)
 #: The task's status and charge in a ``task_get`` answer.
 TASK = (
     Field("status_code", INTEGER, "The task's status: 20000 is success"),
@@ -252,7 +254,11 @@ def response_text(items: list[dict[str, t.Any]] | None) -> str | None:
 
 
 def citations(response: dict[str, t.Any]) -> t.Iterator[dict[str, t.Any]]:
-    """One record per annotation of an ``llm_responses`` record, with its position."""
+    """The ``llm_response_citations`` records of an ``llm_responses`` record.
+
+    One per annotation, with its position, the cited domain and the record's
+    task, LLM and ``date_posted``.
+    """
     for item_index, item in enumerate(response.get("items") or []):
         for section_index, section in enumerate((item or {}).get("sections") or []):
             annotations = (section or {}).get("annotations") or []
@@ -267,6 +273,7 @@ def citations(response: dict[str, t.Any]) -> t.Iterator[dict[str, t.Any]]:
                     "annotation_index": position,
                     **annotation,
                     "domain": cited_domain(annotation),
+                    "date_posted": response.get("date_posted"),
                 }
 
 

@@ -14,28 +14,52 @@ from datetime import datetime
 
 from singer_sdk import typing as th
 
-from tap_dataforseo_gemini.errors import MalformedAnswerError
+from tap_dataforseo_gemini.errors import InvalidStateError, MalformedAnswerError
 
 _API_DATETIME = "%Y-%m-%d %H:%M:%S %z"
 #: Bounds of a 64-bit integer: loaders create BIGINT columns, not HUGEINT or NUMERIC.
 INT64 = {"minimum": -(2**63), "maximum": 2**63 - 1}
 
 
+#: Where the tap's own state is read: not an API answer.
+STATE = "state"
+
+
 class Where:
-    """The place in an answer being read, for error messages."""
+    """The place in an answer (or in the state) being read, for error messages.
+
+    A step only links to the place it came from: the path is spelled out when an
+    error needs it, not for every value read.
+    """
+
+    __slots__ = ("_key", "_parent", "endpoint")
 
     def __init__(self, endpoint: str, path: str = "") -> None:
-        """Start at ``endpoint``; ``path`` grows as the reader goes deeper."""
+        """Start at ``endpoint`` (or ``STATE``); ``path`` grows deeper."""
         self.endpoint = endpoint
-        self.path = path
+        self._parent: Where | None = None
+        self._key: str | int = path
 
     def __truediv__(self, key: str | int) -> Where:
         """Step into a key or index."""
-        step = f"[{key}]" if isinstance(key, int) else f".{key}" if self.path else key
-        return Where(self.endpoint, self.path + step)
+        step = Where(self.endpoint)
+        step._parent, step._key = self, key
+        return step
 
-    def fail(self, problem: str) -> MalformedAnswerError:
-        """Build the error for a problem found here."""
+    @property
+    def path(self) -> str:
+        """The path from the start, as ``tasks[0].result[2].items``."""
+        if self._parent is None:
+            return str(self._key)
+        path, key = self._parent.path, self._key
+        return path + (
+            f"[{key}]" if isinstance(key, int) else f".{key}" if path else key
+        )
+
+    def fail(self, problem: str) -> MalformedAnswerError | InvalidStateError:
+        """Build the error for a problem found here: the state's, or the API's."""
+        if self.endpoint == STATE:
+            return InvalidStateError(f"invalid state: {self.path} {problem}")
         return MalformedAnswerError(
             f"malformed API answer from {self.endpoint}: {self.path} {problem}"
         )
@@ -71,9 +95,10 @@ def moment(value: object, where: Where) -> datetime | None:
     text = scalar(value, str, where)
     if text is None:
         return None
+    # fromisoformat reads the API's form too (Python 3.11+), ten times faster.
     for parse in (
-        lambda: datetime.strptime(text, _API_DATETIME),
         lambda: datetime.fromisoformat(text),
+        lambda: datetime.strptime(text, _API_DATETIME),
     ):
         try:
             parsed = parse()

@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 import typing as t
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter
@@ -14,11 +15,12 @@ from singer_sdk.singerlib import StateMessage
 from tap_dataforseo_gemini import redact
 
 if t.TYPE_CHECKING:
-    from singer_sdk.io_base import GenericSingerWriter
     from singer_sdk.singerlib import Message
 
 #: The command and the Singer tap name.
 NAME = "tap-dataforseo-gemini"
+#: Seconds a signal waits for the message being written to go out whole.
+GRACE_SECONDS = 5.0
 
 
 class TargetClosedError(BaseException):
@@ -30,48 +32,99 @@ class TargetClosedError(BaseException):
 
 
 class Writer(MsgSpecWriter):
-    """The fast Singer writer, telling a closed stdout apart from other errors."""
+    """The fast Singer writer: every message masked, and written whole.
+
+    A signal (``stop``) never writes into the middle of a message: one that comes
+    while a message is being written waits for its end, at most
+    ``GRACE_SECONDS``. A closed stdout raises ``TargetClosedError``.
+    """
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        """Nothing written yet."""
+        super().__init__(*args, **kwargs)
+        self._writing = False
+        self._stopping = False
+        self._stop_signal: int | None = None
+        #: The last STATE line written, as written.
+        self._last_state: bytes | None = None
 
     def write_message(self, message: Message) -> None:
-        """Write one message; a closed pipe raises ``TargetClosedError``."""
+        """Write one message whole, masked (``redact.current``)."""
+        self._writing = True
         try:
-            super().write_message(message)
+            line = redact.current.line(self.format_message(message))
+            sys.stdout.buffer.write(line)
+            sys.stdout.flush()
         except BrokenPipeError:
             raise TargetClosedError from None
+        finally:
+            self._writing = False
+        if isinstance(message, StateMessage):
+            self._last_state = bytes(line)
+        if self._stop_signal is not None:
+            self.stop(self._stop_signal)
+
+    def stop(self, signum: int) -> None:
+        """End the run for a signal, with the last STATE again, between messages.
+
+        Called by the signal handler. Within a message's writing, the run ends
+        once the message is out; if the target takes nothing for
+        ``GRACE_SECONDS``, it ends then, without the STATE.
+        """
+        if self._stopping:
+            return
+        if not self._writing:
+            self._stopping = True
+            stopped(signum, self._last_state)
+        if self._stop_signal is None:
+            self._stop_signal = signum
+            timer = threading.Timer(GRACE_SECONDS, gave_up, (signum,))
+            timer.daemon = True
+            timer.start()
 
 
-def say(message: str) -> None:
-    """Write one masked line to stderr."""
-    sys.stderr.write(f"{NAME}: error: {redact.current(message)}\n")
+def say(message: str, command: str = NAME) -> None:
+    """Write one masked error line of ``command`` to stderr."""
+    sys.stderr.write(f"{command}: error: {redact.current(message)}\n")
     sys.stderr.flush()
 
 
-def fail(message: str) -> t.NoReturn:
+def fail(message: str, command: str = NAME) -> t.NoReturn:
     """End the run with one line and exit code 1."""
-    say(message)
+    say(message, command)
     sys.exit(1)
 
 
-def stopped(
-    signum: int,
-    last_state: dict[str, t.Any] | None = None,
-    writer: GenericSingerWriter | None = None,
-) -> t.NoReturn:
+def stopped(signum: int, last_state: bytes | None = None) -> t.NoReturn:
     """End a run stopped by a signal: the last STATE again, one line, exit 128+N.
 
-    The STATE re-emitted is the last one written, which covers only records
-    already written; the SDK's live state may run ahead of them. Nothing else
-    runs after this: no thread is joined, no other message is written.
+    Called between messages. The STATE re-emitted is the last one written, which
+    covers only records already written; the SDK's live state may run ahead of
+    them. Nothing else runs after this: no thread is joined, no other message is
+    written.
     """
     with contextlib.suppress(OSError, RuntimeError, ValueError):
         sys.stdout.flush()
-        if last_state is not None and writer is not None:
-            writer.write_message(StateMessage(value=last_state))
+        if last_state is not None:
+            sys.stdout.buffer.write(last_state)
             sys.stdout.flush()
-    name = signal.Signals(signum).name
     say(
-        f"stopped by {name}; the last STATE written covers every record written: "
-        "run again to continue"
+        f"stopped by {signal.Signals(signum).name}; the last STATE written covers "
+        "every record written: run again to continue"
+    )
+    os._exit(128 + signum)
+
+
+def gave_up(signum: int) -> t.NoReturn:
+    """End a stopped run whose target takes no more: no STATE, exit 128+N.
+
+    Runs on a timer thread while the main thread waits to write; stdout is left
+    alone (its lock is held), the message being written is cut short.
+    """
+    say(
+        f"stopped by {signal.Signals(signum).name}; the target took nothing for "
+        f"{GRACE_SECONDS:.0f} s, so the last STATE is not written again: the "
+        "next run starts from the last STATE the target committed"
     )
     os._exit(128 + signum)
 

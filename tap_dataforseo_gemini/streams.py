@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 import typing as t
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -12,17 +11,12 @@ from urllib.parse import urlsplit
 from singer_sdk import Stream, metrics
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
-from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
-from tap_dataforseo_gemini import delivery, envelope, ledger, records, shape
+from tap_dataforseo_gemini import collect, delivery, envelope, ledger, records, shape
 from tap_dataforseo_gemini.client import DataForSEOStream
-from tap_dataforseo_gemini.concurrency import ordered_map
-from tap_dataforseo_gemini.errors import (
-    AnswerTooLargeError,
-    APIError,
-    MalformedAnswerError,
-)
+from tap_dataforseo_gemini.concurrency import ReadAhead, ordered_map
+from tap_dataforseo_gemini.errors import APIError, MalformedAnswerError
 from tap_dataforseo_gemini.progress import Progress, every, waiting
 
 if t.TYPE_CHECKING:
@@ -38,6 +32,9 @@ QUIET_METRICS.setLevel(logging.WARNING)
 QUIET_METRICS.propagate = False
 #: A STATE message is written after this many ``llm_responses`` records.
 CHECKPOINT_EVERY = 100
+#: DataForSEO's sandbox: its task_get answers this dummy task whatever id is asked.
+SANDBOX_HOSTS = frozenset({"sandbox.dataforseo.com"})
+SANDBOX_TASK_ID = "00000000-0000-0000-0000-000000000000"
 
 
 def posted(record: dict[str, t.Any]) -> datetime:
@@ -100,10 +97,14 @@ class ReadyTasksStream(DataForSEOStream):
             collector.sync()
 
     def _heartbeat(self) -> None:
-        """Log the collection's progress, else the rate-limit wait holding the run."""
+        """Log the collection's progress, else the rate-limit wait holding the run.
+
+        The collection counts from its first task (pending, or of a ledger page).
+        """
         collector = self._collector
-        if collector is not None and collector.progress is not None:
-            collector.progress.log("progress")
+        progress = collector.progress if collector is not None else None
+        if progress is not None and progress.total:
+            progress.log("progress")
         elif wait := waiting(self.rate_limits.held()):
             self.logger.info("%s: %s", self.name, wait)
 
@@ -158,7 +159,7 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
     """
 
     name = "llm_responses"
-    endpoint = "task_get/{id}"
+    endpoint = "task_get"
     parent_stream_type = ReadyTasksStream
     primary_keys = ("id",)
     #: One bookmark for the stream, not one partition per task id.
@@ -173,6 +174,8 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         """Start with nothing planned."""
         super().__init__(*args, **kwargs)
         self._plan: delivery.Plan | None = None
+        #: Where this run reads the ledger (since, until); None: no reconciliation.
+        self._ledger: tuple[datetime, datetime] | None = None
         self._told_id_mismatch = False
         #: The collection under way, for the progress timer; None between runs.
         self.progress: Progress | None = None
@@ -191,88 +194,80 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
 
     @override
     def get_child_context(self, record: dict, context: Context | None) -> Context:
-        """What the citations of a record need: its task, LLM, posting time, items."""
-        return {
-            "id": record["id"],
-            "se": record["se"],
-            "date_posted": record["date_posted"],
-            "items": record.get("items"),
-        }
+        """The record itself: its citations are derived from it."""
+        return record
 
     def plan(self, listed: list[dict[str, t.Any]]) -> None:
         """Decide this run's tasks: pending ones, then (same run) what is covered.
 
         ``next_run``: listed tasks become pending and are collected next run, from
         state the target has committed. ``same_run``: every task the ``id_list``
-        ledger shows done since the watermark is collected now; a crash before the
-        target commits loses nothing, as the watermark has not moved. A listed task
-        the ledger does not show so becomes pending, as in ``next_run``; without
+        ledger shows done since the watermark is collected now, page by page as
+        the ledger is read (:meth:`get_records`); a crash before the target
+        commits loses nothing, as the watermark has not moved. A listed task the
+        ledger does not show so becomes pending, as in ``next_run``; without
         ``id_list`` at all, every listed task does.
+
+        Times are the API's (its ``Date`` header), never the machine's.
         """
         api_host = (urlsplit(self.url_base).hostname or "").lower()
         bookmark = delivery.Bookmark(self.stream_state, self.llm, api_host)
         tasks = [delivery.Task(task["id"], task["date_posted"]) for task in listed]
-        reconciliation = self._reconcile(bookmark) if self.same_run else None
-        self._plan = delivery.Plan(bookmark, tasks, reconciliation)
-
-    def _reconcile(self, bookmark: delivery.Bookmark) -> delivery.Reconciliation | None:
-        """Read the ledger since the watermark; None if ``id_list`` fails.
-
-        Times are the API's (its ``Date`` header), never the machine's.
-        """
+        self._ledger = None
+        if not self.same_run:
+            self._plan = delivery.Plan(bookmark, tasks)
+            return
         queried_at = self.api_clock.now().replace(microsecond=0)
         start = delivery.Start.of(
             bookmark.ledger, self.config.get("start_date"), queried_at
         )
         for warning in start.warnings(queried_at):
             self.logger.warning(warning)
-        try:
-            entries = list(ledger.read(self.id_list, self.llm, start.since, queried_at))
-        except (APIError, RetriableAPIError) as exc:
-            self.logger.warning(
-                "id_list failed (%s): tasks listed now are collected in the next "
-                "run, as in collection_mode next_run",
-                exc,
-            )
-            return None
-        reconciliation = delivery.reconcile(entries, start.watermark, queried_at)
+        reconciliation = delivery.Reconciliation(start.watermark, queried_at)
         for warning in reconciliation.warnings():
             self.logger.warning(warning)
-        return reconciliation
+        self._plan = delivery.Plan(bookmark, tasks, reconciliation)
+        self._ledger = (start.since, queried_at)
+
+    def _to_collect(
+        self, plan: delivery.Plan, progress: Progress
+    ) -> Iterator[delivery.Task]:
+        """The plan's tasks: pending ones, then each ledger page's as it comes.
+
+        The ledger is read on a thread of its own, ahead of the collection.
+        """
+        if self._ledger is None:
+            yield from list(plan.tasks)
+            return
+        since, until = self._ledger
+        pages = ReadAhead(
+            ledger.read_pages(self.id_list, self.llm, since, until), name="id_list"
+        )
+        try:
+            yield from list(plan.tasks)
+            for entries in pages:
+                tasks = plan.add(entries)
+                progress.total = len(plan.tasks)
+                yield from tasks
+        except (APIError, RetriableAPIError) as exc:
+            self.logger.warning(
+                "id_list failed (%s): tasks listed now and not collected yet are "
+                "collected in the next run, as in collection_mode next_run",
+                exc,
+            )
+            plan.ledger_failed()
+            return
+        finally:
+            pages.close()
+        plan.ledger_read()
 
     def id_list(self, body: list[dict[str, t.Any]]) -> dict[str, t.Any]:
         """POST one page of ``id_list``."""
-        return self.send(
-            HTTPRequest(
-                url=f"{self.url_base}/v3/ai_optimization/id_list",
-                method="POST",
-                headers=self.http_headers,
-                data=body,
-            )
-        )
+        return self.client.send("id_list", body)
 
-    def task_get(self, task_id: str) -> object:
-        """Collect one task: its answer's task; the task list if not one readable task.
-
-        A task-level error is asked again a few times, quickly; the last answer
-        stands (request-level trouble is retried by ``send``). An answer past
-        ``max_answer_bytes`` is returned as its error: the task's problem, not the
-        run's.
-        """
-        request = self.get_http_request(
-            page=PageContext(stream_context={"id": task_id}, next_page_token=None)
-        )
-        for wait in (*envelope.TASK_RETRY_WAITS, None):
-            try:
-                tasks = self.send(request, {"id": task_id})["tasks"]
-            except AnswerTooLargeError as exc:
-                return exc
-            if len(tasks) != 1 or envelope.task_problem(tasks[0]):
-                return tasks
-            if wait is None or not envelope.retries_task(tasks[0]["status_code"]):
-                return tasks[0]
-            time.sleep(wait)
-        raise AssertionError  # pragma: no cover - the loop always returns
+    def task_get(self, task_id: str) -> collect.Answer:
+        """Collect one task: what its ``task_get`` answer comes to."""
+        return collect.task_get(self.client, task_id)
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
         """Collect the planned tasks concurrently; emit them in plan order.
@@ -284,83 +279,83 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         plan, self._plan = self._plan, None
         if plan is None or self.ABORT_AT_RECORD_COUNT is not None:
             return
-        if not plan.tasks:
-            self.logger.info("%s: %s", self.name, plan.nothing_new())
-            return
         progress = Progress(
             self.logger, self.name, len(plan.tasks), self.rate_limits.held
         )
         self.progress = progress
         workers = self.config["max_concurrent_requests"]
         answers = ordered_map(
-            self._task_get, plan.tasks, workers=workers, window=2 * workers
+            self._task_get,
+            self._to_collect(plan, progress),
+            workers=workers,
+            window=2 * workers,
         )
         try:
             for task, answer in answers:
                 progress.count((yield from self._deliver(task, answer, plan)))
         finally:
             self.progress = None
+        if not plan.tasks:
+            self.logger.info("%s: %s", self.name, plan.nothing_new())
+            return
         progress.log("done")
         if redelivery := plan.redelivery():
             self.logger.info("%s: %s", self.name, redelivery)
 
-    def _task_get(self, task: delivery.Task) -> object:
+    def _task_get(self, task: delivery.Task) -> collect.Answer:
         return self.task_get(task.id)
 
     def _deliver(
-        self, task: delivery.Task, answer: object, plan: delivery.Plan
+        self, task: delivery.Task, answer: collect.Answer, plan: delivery.Plan
     ) -> t.Generator[dict[str, t.Any], None, str]:
         """Yield a task's record (a failure record if it failed or is unreadable).
 
         A task not done yet stays pending instead.
         """
-        if isinstance(answer, dict) and answer["status_code"] in envelope.NOT_READY:
+        if isinstance(answer, collect.NotReady):
             plan.not_ready(task)
             return "not ready"
         record = self._record(task.id, answer)
         record["date_posted"] = task.date_posted
+        record["cost"] = task.cost
         yield record
         plan.delivered(task)
         if record["raw_answer"] is None and record["status_code"] == envelope.OK:
             return "collected"
         return "failed"
 
-    def _record(self, task_id: str, answer: object) -> dict[str, t.Any]:
+    def _record(self, task_id: str, answer: collect.Final) -> dict[str, t.Any]:
         """The record of one ``task_get`` answer, keyed by the id asked for."""
-        if isinstance(answer, AnswerTooLargeError):
-            record = self._failure(task_id, None, str(answer), None)
-            # Nothing of the answer was kept: raw_answer stays null.
-            return {**record, "raw_answer": None}
-        if not isinstance(answer, dict):
-            tasks = t.cast("list[object]", answer)
-            if len(tasks) != 1:
-                problem = "the answer does not hold exactly one task"
-                return self._failure(task_id, None, problem, answer)
-            problem = f"tasks[0] {envelope.task_problem(tasks[0])}"
-            return self._failure(
-                task_id,
-                None,
-                f"malformed API answer from task_get: {problem}",
-                tasks[0],
-            )
-        if answer["id"] != task_id:
-            self._tell_id_mismatch(task_id, answer["id"])
-            answer = {**answer, "id": task_id}
-        status = answer["status_code"]
+        match answer:
+            case collect.Unreadable(problem, raw_answer):
+                record = self._failure(task_id, None, problem, None)
+                # Kept as safe JSON text (escaped, base64), or not at all (too large).
+                return {**record, "raw_answer": raw_answer}
+            case collect.Malformed(problem, malformed):
+                return self._failure(task_id, None, problem, malformed)
+        task = answer.task
+        if task["id"] != task_id:
+            if not self._is_sandbox_dummy(task["id"]):
+                # Its status is another task's: the record's stays null.
+                problem = f"task_get answered task {task['id']!r}, not {task_id!r}"
+                return self._failure(task_id, None, problem, task)
+            self._tell_id_mismatch(task_id, task["id"])
+            task = {**task, "id": task_id}
+        status = task["status_code"]
         try:
             record = records.llm_response(
-                answer, self.llm, records.Where("task_get", "tasks[0]")
+                task, self.llm, records.Where("task_get", "tasks[0]")
             )
         except MalformedAnswerError as exc:
-            return self._failure(task_id, status, str(exc), answer)
-        if status != envelope.OK:
+            return self._failure(task_id, status, str(exc), task)
+        if isinstance(answer, collect.Failed):
             self.logger.warning(
                 "Task %s failed with status %d %s: kept as a failure record",
                 task_id,
                 status,
-                answer["status_message"],
+                task["status_message"],
             )
-            record["raw_answer"] = json.dumps(answer, ensure_ascii=False)
+            record["raw_answer"] = json.dumps(task, ensure_ascii=False)
         return record
 
     def _failure(
@@ -370,8 +365,13 @@ class LlmResponsesStream(TaskBookmarked, DataForSEOStream):
         self.logger.warning("Task %s: %s: kept as a failure record", task_id, problem)
         return records.failure(task_id, self.llm, status, problem, answer)
 
+    def _is_sandbox_dummy(self, answered: str) -> bool:
+        """Tell whether an answer for another id is the sandbox's dummy task."""
+        host = (urlsplit(self.url_base).hostname or "").lower()
+        return host in SANDBOX_HOSTS and answered == SANDBOX_TASK_ID
+
     def _tell_id_mismatch(self, asked: str, answered: str) -> None:
-        """Log once a run that task_get answers other ids than asked (the sandbox)."""
+        """Log once a run that the sandbox answers its dummy task for other ids."""
         if not self._told_id_mismatch:
             self._told_id_mismatch = True
             self.logger.warning(
@@ -390,6 +390,8 @@ class LlmResponseCitationsStream(TaskBookmarked):
     primary_keys = ("id", "item_index", "section_index", "annotation_index")
     state_partitioning_keys = ()
     schema = shape.schema(*records.CITATION)
+    #: Read like the other streams' records (see ``DataForSEOStream``).
+    TYPE_CONFORMANCE_LEVEL = DataForSEOStream.TYPE_CONFORMANCE_LEVEL
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         """Start a run with no SCHEMA message written."""
@@ -397,10 +399,9 @@ class LlmResponseCitationsStream(TaskBookmarked):
         self._schema_written = False
 
     def get_records(self, context: Context | None) -> Iterator[dict[str, t.Any]]:
-        """The citations of one ``llm_responses`` record, from its child context."""
+        """The citations of one ``llm_responses`` record, its child context."""
         if context is not None:
-            for citation in records.citations(context):
-                yield {**citation, "date_posted": context["date_posted"]}
+            yield from records.citations(context)
 
     @override
     def log(

@@ -10,30 +10,28 @@ from functools import cached_property
 import click
 import requests
 from singer_sdk import Tap
-from singer_sdk import typing as th
 from singer_sdk.exceptions import (
     ConfigValidationError,
     FatalAPIError,
     RetriableAPIError,
 )
+from singer_sdk.helpers._classproperty import classproperty
 from singer_sdk.helpers.capabilities import (
     CapabilitiesEnum,
     PluginCapabilities,
     TapCapabilities,
 )
 from typing_extensions import override
+from urllib3.util import parse_url
 
-from tap_dataforseo_gemini import inputs, redact, settings
-from tap_dataforseo_gemini.client import Shared
-from tap_dataforseo_gemini.clock import ApiClock
-from tap_dataforseo_gemini.concurrency import InFlightLimit
+from tap_dataforseo_gemini import delivery, inputs, redact, settings
+from tap_dataforseo_gemini.api.client import Shared
 from tap_dataforseo_gemini.errors import (
     DeadlineExceededError,
     InvalidConfigError,
     InvalidInputError,
     InvalidStateError,
 )
-from tap_dataforseo_gemini.rate_limit import RateLimiter, RateLimits, window_seconds
 from tap_dataforseo_gemini.shutdown import (
     NAME,
     TargetClosedError,
@@ -81,143 +79,7 @@ class TapDataForSEOGemini(Tap):
         PluginCapabilities.STRUCTURED_LOGGING,
     ]
 
-    config_jsonschema = th.PropertiesList(
-        th.Property(
-            "login",
-            th.StringType,
-            required=True,
-            title="API login",
-            description="DataForSEO API login (the account's e-mail address)",
-        ),
-        th.Property(
-            "password",
-            th.StringType,
-            required=True,
-            secret=True,
-            title="API password",
-            description="DataForSEO API password (not the dashboard password)",
-        ),
-        th.Property(
-            "api_url",
-            th.StringType(pattern=r"^https?://[^/\s]+"),
-            default="https://api.dataforseo.com",
-            title="API URL",
-            description="API host; https://sandbox.dataforseo.com for the free sandbox",
-        ),
-        th.Property(
-            "llm",
-            th.StringType,
-            default="gemini",
-            allowed_values=["gemini", "chat_gpt", "claude"],
-            title="LLM",
-            description="Whose task queue to read: gemini, chat_gpt or claude",
-        ),
-        th.Property(
-            "collection_mode",
-            th.StringType,
-            default="same_run",
-            allowed_values=["same_run", "next_run"],
-            title="Collection mode",
-            description=(
-                "same_run: collect tasks in the run that lists them, reconciled with "
-                "id_list so a crash loses nothing; next_run: collect listed tasks in "
-                "the next run, from committed state (no id_list needed)"
-            ),
-        ),
-        th.Property(
-            "start_date",
-            th.DateTimeType,
-            title="Start date",
-            description=(
-                "Earliest posting time a first run reconciles from with id_list "
-                "(default: 30 days back, as long as task_get keeps results)"
-            ),
-        ),
-        th.Property(
-            "request_timeout",
-            th.IntegerType(exclusive_minimum=0),
-            default=60,
-            title="Request timeout",
-            description=(
-                "Seconds one request may take, from connecting to the answer's last "
-                "byte; a slower answer is retried"
-            ),
-        ),
-        th.Property(
-            "max_answer_bytes",
-            th.IntegerType(minimum=1),
-            default=64 * 1024 * 1024,
-            title="Largest answer",
-            description=(
-                "Bytes an answer may have once decompressed (64 MiB: a task_get "
-                "answer is a few kB); a larger task_get answer becomes a failure "
-                "record, a larger listing answer ends the run"
-            ),
-        ),
-        th.Property(
-            "user_agent",
-            th.StringType,
-            default=f"{NAME}/0.1.0",
-            title="User agent",
-            description="User-Agent header sent with every request",
-        ),
-        th.Property(
-            "max_concurrent_requests",
-            th.IntegerType(minimum=1),
-            default=64,
-            title="Concurrent task_get requests",
-            description=(
-                "task_get requests in flight at once; 64 reaches 10,000 calls a "
-                "minute at 300 ms an answer. Fewer after a 40209 answer"
-            ),
-        ),
-        th.Property(
-            "rate_limit_per_minute",
-            th.IntegerType(minimum=1),
-            default=10000,
-            title="Account rate limit",
-            description=(
-                "Requests a minute for the whole account (all endpoints); "
-                "DataForSEO's default since 2026-10-19. The tap paces lower when "
-                "X-RateLimit-Limit or a 40202 answer shows the account allows less"
-            ),
-        ),
-        th.Property(
-            "tasks_ready_rate_limit_per_minute",
-            th.IntegerType(minimum=1),
-            default=20,
-            title="tasks_ready rate limit",
-            description="tasks_ready calls a minute",
-        ),
-        th.Property(
-            "id_list_rate_limit_per_minute",
-            th.IntegerType(minimum=1),
-            default=10,
-            title="id_list rate limit",
-            description="id_list calls a minute",
-        ),
-        th.Property(
-            "max_tries",
-            th.IntegerType(minimum=1),
-            default=8,
-            title="Tries per request",
-            description="Tries per request on transient errors before the run fails",
-        ),
-        th.Property(
-            "max_retry_seconds",
-            th.NumberType(exclusive_minimum=0),
-            default=300.0,
-            title="Retry time per request",
-            description="Seconds one request may spend retrying before the run fails",
-        ),
-        th.Property(
-            "progress_interval_seconds",
-            th.NumberType(exclusive_minimum=0),
-            default=30.0,
-            title="Progress interval",
-            description="Seconds between progress lines while collecting",
-        ),
-    ).to_dict()
+    config_jsonschema = settings.SCHEMA
 
     def __init__(
         self,
@@ -229,8 +91,6 @@ class TapDataForSEOGemini(Tap):
         **kwargs: t.Any,
     ) -> None:
         """Check the settings and state, then keep the password out of every line."""
-        if parse_env_config:
-            settings.check_env_integers(self.config_jsonschema, self._env_var_prefix)
         if isinstance(state, dict):
             inputs.check_state(state)
         if isinstance(catalog, dict):
@@ -252,10 +112,33 @@ class TapDataForSEOGemini(Tap):
         )
         for warning in settings.unknown(dict(self.config), self.config_jsonschema):
             self.logger.warning(warning)
+        self._check_state_owner()
 
-    # Private SDK hooks (no public ones): config errors without secrets, and the
-    # STATE re-emitted on a signal. tests/test_sdk_hooks.py fails if the SDK
-    # renames them.
+    def _check_state_owner(self) -> None:
+        """Refuse another LLM's or host's state before the first request."""
+        bookmark = self.state.get("bookmarks", {}).get(LlmResponsesStream.name)
+        if isinstance(bookmark, dict):
+            # A copy: the check fills in what an older state lacks.
+            delivery.Bookmark(
+                dict(bookmark),
+                self.config["llm"],
+                settings.api_host(self.config["api_url"]),
+            )
+
+    # Private SDK hooks (no public ones): settings from the environment, config
+    # errors without secrets, and the STATE re-emitted on a signal.
+    # tests/test_sdk_hooks.py fails if the SDK renames them.
+
+    @classproperty
+    @override
+    def _env_var_config(cls) -> dict[str, t.Any]:
+        """Settings from environment variables: checked first, numbers as numbers."""
+        schema = cls.config_jsonschema
+        cls.append_builtin_config(schema)
+        settings.check_environment(schema, cls._env_var_prefix)
+        config = dict(super()._env_var_config)
+        settings.typed_environment(config, schema)
+        return config
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
@@ -271,43 +154,42 @@ class TapDataForSEOGemini(Tap):
             exc.errors = [mask(error) for error in exc.errors]
             raise
         if raise_errors:
-            settings.check_values(config)
+            settings.check_values(dict(self.config))
         return errors
 
     @override
     def _handle_termination(self, signum: int, frame: FrameType | None) -> None:
-        """Re-emit the last STATE written (it covers written records), exit 128+N."""
-        # The SDK's StateWriter keeps a copy of the last STATE it wrote (private:
-        # no public accessor; tests/test_sdk_hooks.py checks it is still there).
-        last = getattr(self.state_writer, "_last_emitted_state", None)
-        stopped(signum, last, self.message_writer)
+        """Re-emit the last STATE written (it covers written records), exit 128+N.
+
+        Never into the middle of a message: the writer stops at the next message
+        boundary (``shutdown.Writer.stop``).
+        """
+        t.cast("Writer", self.message_writer).stop(signum)
 
     @cached_property
     def shared(self) -> Shared:
         """What every stream of the run shares: windows, in-flight bound, clock."""
-        window = window_seconds()
-        rate_limits = RateLimits(
-            RateLimiter(self.config["rate_limit_per_minute"], window),
-            {
-                "tasks_ready": RateLimiter(
-                    self.config["tasks_ready_rate_limit_per_minute"], window
-                ),
-                "id_list": RateLimiter(
-                    self.config["id_list_rate_limit_per_minute"], window
-                ),
-            },
-            self.logger,
-        )
-        in_flight = InFlightLimit(self.config["max_concurrent_requests"])
-        return Shared(rate_limits, in_flight, ApiClock())
+        return Shared.from_settings(self.config, settings.WINDOWS, self.logger)
+
+    @override
+    def sync_all(self) -> None:
+        """Sync every stream, then log the run's request metrics in one line."""
+        try:
+            super().sync_all()
+        finally:
+            self.shared.request_metrics.log(self.logger)
 
     @classmethod
     def get_singer_command(cls) -> click.Command:
-        """The SDK's command line, with ``--test`` described as this tap runs it."""
+        """The SDK's command line; ``--test`` as this tap runs it, files read once."""
         command = super().get_singer_command()
         for param in command.params:
             if isinstance(param, click.Option) and param.name == "test":
                 param.help = TEST_HELP
+            elif param.name == "config":
+                param.callback = inputs.config_files
+            elif param.name in {"state", "catalog"}:
+                param.type = inputs.ReadOnce()
         return command
 
     def discover_streams(self) -> list[Stream]:
@@ -331,7 +213,11 @@ ONE_LINE_ERRORS = (
 
 
 def main() -> None:
-    """Run the command line; known failures end with one line and exit code 1."""
+    """Run the command line; known failures end with one line and exit code 1.
+
+    Stderr masks the password, as the Singer writer does stdout.
+    """
+    sys.stderr = redact.MaskedStream(sys.stderr)
     try:
         inputs.check_files(sys.argv[1:])
         code = TapDataForSEOGemini.cli.main(standalone_mode=False)
@@ -355,7 +241,7 @@ def main() -> None:
 
 
 def _host(exc: requests.exceptions.RequestException) -> str:
-    """The scheme, host and port a failed request went to."""
-    url = requests.utils.urlparse(exc.request.url if exc.request else "")
+    """The scheme, host and port a failed request went to (IPv6 in brackets)."""
+    url = parse_url(exc.request.url if exc.request else "")
     port = f":{url.port}" if url.port else ""
-    return f"{url.scheme}://{url.hostname}{port}"
+    return f"{url.scheme}://{url.host}{port}"

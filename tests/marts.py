@@ -9,18 +9,22 @@ between SQL and the documented definition shows as a difference in a test.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import typing as t
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from report.stats import newcombe, wilson
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -38,33 +42,64 @@ _WORD = r"[^\W_]"
 Query = t.Callable[[str], list[dict[str, t.Any]]]
 
 
+def answered(response: dict[str, t.Any]) -> bool:
+    """An answer the marts count: status 20000 and no failure record's raw answer."""
+    return response["status_code"] == ANSWERED and response.get("raw_answer") is None
+
+
+def nfc(text: str) -> str:
+    """Unicode normalisation form C."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _seed_rows(seeds: Path, name: str) -> list[tuple[str, str]]:
+    with (seeds / name).open(encoding="utf-8", newline="") as file:
+        return [(a, b) for a, b in list(csv.reader(file))[1:]]
+
+
 @dataclass(frozen=True)
 class Brands:
-    """The two seeds: (brand, alias) rows and (brand, domain) rows."""
+    """The seeds: (brand, alias) rows, (brand, domain) rows, (domain, type) rows.
+
+    Without source types, the shipped source_types seed applies.
+    """
 
     aliases: list[tuple[str, str]]
     domains: list[tuple[str, str]]
+    source_types: list[tuple[str, str]] | None = None
 
     def by_brand(self) -> dict[str, set[str]]:
-        """Every brand's aliases, its own name included; blank aliases dropped."""
+        """Every brand's aliases (NFC), its own name included; blank ones dropped."""
         found: dict[str, set[str]] = defaultdict(set)
         for brand, alias in self.aliases:
-            found[brand.strip()].add(brand.strip())
+            found[nfc(brand.strip())].add(nfc(brand.strip()))
             if alias and alias.strip():
-                found[brand.strip()].add(alias.strip())
+                found[nfc(brand.strip())].add(nfc(alias.strip()))
         return found
 
     def owner(self, domain: str) -> str | None:
         """The brand owning a domain (itself or a parent domain; longest wins)."""
-        owning = [(d, b) for b, d in self.domains if owns(d, domain)]
-        return min(owning, key=lambda m: (-len(m[0]), m[1]))[1] if owning else None
+        return longest_match(self.domains, domain)
+
+    def source_type(self, domain: str) -> str:
+        """owned, else the listed type of the domain or a parent, else earned."""
+        if self.owner(domain) is not None:
+            return "owned"
+        types = self.source_types
+        if types is None:
+            types = _seed_rows(TRANSFORM / "seeds", "source_types.csv")
+        listed = longest_match([(kind, domain) for domain, kind in types], domain)
+        return listed or "earned"
 
     def write(self, seeds: Path) -> None:
-        """Write brands.csv and brand_domains.csv into a seeds folder."""
+        """Write the seeds into a seeds folder (source_types.csv when given)."""
         for name, header, rows in (
             ("brands.csv", ("brand", "alias"), self.aliases),
             ("brand_domains.csv", ("brand", "domain"), self.domains),
+            ("source_types.csv", ("domain", "source_type"), self.source_types),
         ):
+            if rows is None:
+                continue
             with (seeds / name).open("w", newline="", encoding="utf-8") as file:
                 writer = csv.writer(file, lineterminator="\n")
                 writer.writerow(header)
@@ -72,13 +107,18 @@ class Brands:
 
     @classmethod
     def read(cls, seeds: Path) -> Brands:
-        """Read the two seeds of a dbt project."""
+        """Read the seeds of a dbt project."""
+        return cls(
+            _seed_rows(seeds, "brands.csv"),
+            _seed_rows(seeds, "brand_domains.csv"),
+            _seed_rows(seeds, "source_types.csv"),
+        )
 
-        def rows(name: str) -> list[tuple[str, str]]:
-            with (seeds / name).open(encoding="utf-8", newline="") as file:
-                return [(a, b) for a, b in list(csv.reader(file))[1:]]
 
-        return cls(rows("brands.csv"), rows("brand_domains.csv"))
+def longest_match(listed: list[tuple[str, str]], domain: str) -> str | None:
+    """The value of the longest listed (value, domain) owning ``domain``."""
+    matches = [(d, value) for value, d in listed if owns(d, domain)]
+    return min(matches, key=lambda m: (-len(m[0]), m[1]))[1] if matches else None
 
 
 def owns(owned: str, cited: str) -> bool:
@@ -91,6 +131,24 @@ def mention_offset(text: str | None, alias: str) -> int | None:
     pattern = rf"(?<!{_WORD}){re.escape(alias)}(?!{_WORD})"
     found = re.search(pattern, text or "", re.IGNORECASE)
     return found.start() if found else None
+
+
+def third(offset: int | None, length: int) -> str | None:
+    """top, middle or bottom third of the answer, by character offset."""
+    if offset is None:
+        return None
+    return (
+        "top"
+        if 3 * offset < length
+        else "middle"
+        if 3 * offset < 2 * length
+        else "bottom"
+    )
+
+
+def week_of(day: date) -> date:
+    """The Monday starting the ISO week of a day."""
+    return day - timedelta(days=day.weekday())
 
 
 def utc_day(value: datetime | None) -> date | None:
@@ -113,11 +171,12 @@ def answer_brands(
             cited[citation["id"]].append(citation["domain"].lower())
     facts = {}
     for response in responses:
-        if response["status_code"] != ANSWERED:
+        if not answered(response):
             continue
+        text = nfc(response["response_text"] or "")
         firsts = {}
         for brand, spellings in aliases.items():
-            found = [mention_offset(response["response_text"], a) for a in spellings]
+            found = [mention_offset(text, a) for a in spellings]
             offsets = [offset for offset in found if offset is not None]
             if offsets:
                 firsts[brand] = min(offsets)
@@ -135,6 +194,10 @@ def answer_brands(
                 "tag": response["tag"],
                 "is_mentioned": first is not None,
                 "first_offset": first,
+                "response_length": len(text)
+                if response["response_text"] is not None
+                else None,
+                "first_mention_third": third(first, len(text)),
                 "mention_rank": None
                 if first is None
                 else 1 + sum(1 for other in firsts.values() if other < first),
@@ -145,13 +208,19 @@ def answer_brands(
     return facts
 
 
+def interval(successes: int, trials: int) -> tuple[float | None, float | None]:
+    """The Wilson 95% interval, (None, None) without trials."""
+    return wilson(successes, trials) or (None, None)
+
+
 def brand_visibility(
     facts: dict[tuple[str, str], dict[str, t.Any]],
+    period: Callable[[date], date] = lambda day: day,
 ) -> dict[tuple[t.Any, ...], dict[str, t.Any]]:
-    """geo_brand_visibility by (day, se, model_name, brand), from the facts."""
+    """geo_brand_visibility by (period of day, se, model_name, brand)."""
     groups: dict[tuple[t.Any, ...], list[dict[str, t.Any]]] = defaultdict(list)
     for (_, brand), fact in facts.items():
-        groups[fact["day"], fact["se"], fact["model_name"], brand].append(fact)
+        groups[period(fact["day"]), fact["se"], fact["model_name"], brand].append(fact)
     mentioning = {
         key: sum(f["is_mentioned"] for f in rows) for key, rows in groups.items()
     }
@@ -161,16 +230,57 @@ def brand_visibility(
     visibility = {}
     for key, rows in groups.items():
         ranks = [f["mention_rank"] for f in rows if f["is_mentioned"]]
+        rate_low, rate_high = interval(mentioning[key], len(rows))
+        voice_low, voice_high = interval(mentioning[key], total[key[:3]])
         visibility[key] = {
             "answers": len(rows),
             "answers_mentioning": mentioning[key],
             "mention_rate": mentioning[key] / len(rows),
+            "mention_rate_ci_low": rate_low,
+            "mention_rate_ci_high": rate_high,
+            "group_mentions": total[key[:3]],
             "share_of_voice": mentioning[key] / total[key[:3]]
             if total[key[:3]]
             else None,
+            "share_of_voice_ci_low": voice_low,
+            "share_of_voice_ci_high": voice_high,
             "avg_first_position": sum(ranks) / len(ranks) if ranks else None,
         }
     return visibility
+
+
+def brand_visibility_weekly(
+    facts: dict[tuple[str, str], dict[str, t.Any]],
+) -> dict[tuple[t.Any, ...], dict[str, t.Any]]:
+    """geo_brand_visibility_weekly by (week, se, model_name, brand)."""
+    weeks = brand_visibility(facts, week_of)
+    weekly = {}
+    for key, row in weeks.items():
+        week, *group = key
+        before = weeks.get((week - timedelta(days=7), *group))
+        change = difference = None
+        if before is not None:
+            change = row["mention_rate"] - before["mention_rate"]
+            difference = newcombe(
+                row["answers_mentioning"],
+                row["answers"],
+                before["answers_mentioning"],
+                before["answers"],
+            )
+        low, high = difference or (None, None)
+        weekly[key] = {
+            **row,
+            "iso_week": "{}-W{:02d}".format(*week.isocalendar()[:2]),
+            "previous_answers": before and before["answers"],
+            "previous_mention_rate": before and before["mention_rate"],
+            "mention_rate_change": change,
+            "mention_rate_change_ci_low": low,
+            "mention_rate_change_ci_high": high,
+            "change_is_significant": None
+            if difference is None
+            else (low > 0 or high < 0),
+        }
+    return weekly
 
 
 def cited_domains(
@@ -179,11 +289,11 @@ def cited_domains(
     brands: Brands,
 ) -> dict[tuple[t.Any, ...], dict[str, t.Any]]:
     """geo_cited_domains by (day, se, domain)."""
-    answered = {r["id"]: r for r in responses if r["status_code"] == ANSWERED}
+    answers = {r["id"]: r for r in responses if answered(r)}
     counts: dict[tuple[t.Any, ...], int] = defaultdict(int)
     citing: dict[tuple[t.Any, ...], set[str]] = defaultdict(set)
     for citation in citations:
-        response = answered.get(citation["id"])
+        response = answers.get(citation["id"])
         if response is None or not citation["domain"]:
             continue
         key = (
@@ -202,9 +312,58 @@ def cited_domains(
             "answers_citing": len(citing[key]),
             "citation_share": count / per_day[key[:2]],
             "brand": brands.owner(key[2]),
+            "source_type": brands.source_type(key[2]),
         }
         for key, count in counts.items()
     }
+
+
+def citation_stability(
+    domains: dict[tuple[t.Any, ...], dict[str, t.Any]],
+) -> dict[tuple[t.Any, ...], dict[str, t.Any]]:
+    """geo_citation_stability by (se, week, domain), from geo_cited_domains."""
+    cited: dict[tuple[t.Any, ...], set[str]] = defaultdict(set)
+    citations: dict[tuple[t.Any, ...], int] = defaultdict(int)
+    for (day, se, domain), row in domains.items():
+        cited[se, week_of(day)].add(domain)
+        citations[se, week_of(day), domain] += row["citations"]
+    stability = {}
+    for (se, week, domain), count in citations.items():
+        this_week = cited[se, week]
+        week_before = cited.get((se, week - timedelta(days=7)))
+        both = len(this_week & week_before) if week_before else None
+        stability[se, week, domain] = {
+            "iso_week": "{}-W{:02d}".format(*week.isocalendar()[:2]),
+            "citations": count,
+            "cited_week_before": bool(week_before) and domain in week_before,
+            "weeks_cited_last_4": sum(
+                domain in cited.get((se, week - timedelta(days=7 * back)), set())
+                for back in range(4)
+            ),
+            "domains_cited": len(this_week),
+            "domains_cited_week_before": len(week_before) if week_before else None,
+            "domains_in_both": both,
+            "jaccard_index": both / len(this_week | week_before)
+            if week_before
+            else None,
+        }
+    return stability
+
+
+def fan_out_queries(
+    responses: Iterable[dict[str, t.Any]],
+) -> dict[tuple[t.Any, ...], dict[str, t.Any]]:
+    """geo_fan_out_queries by (day, se, query)."""
+    answering: dict[tuple[t.Any, ...], set[str]] = defaultdict(set)
+    for response in responses:
+        queries = response["fan_out_queries"]
+        if not answered(response) or queries is None:
+            continue
+        for query in json.loads(queries) if isinstance(queries, str) else queries:
+            if query and query.strip():
+                key = (utc_day(response["datetime"]), response["se"], query)
+                answering[key].add(response["id"])
+    return {key: {"answers": len(ids)} for key, ids in answering.items()}
 
 
 def keyed(
@@ -240,21 +399,32 @@ def assert_marts_match(
 ) -> None:
     """Compute every metric from the loaded source rows; compare with the marts."""
     responses = query(
-        "select id, se, status_code, tag, model_name, datetime, response_text "
-        f"from {schema}.llm_responses"
+        "select id, se, status_code, raw_answer, tag, model_name, datetime, "
+        f"response_text, fan_out_queries from {schema}.llm_responses"
     )
     citations = query(f"select id, domain from {schema}.llm_response_citations")
     facts = answer_brands(responses, citations, brands)
-    visibility = brand_visibility(facts)
     domains = cited_domains(responses, citations, brands)
     assert facts, "no answer to compare"
     assert domains, "no citation to compare"
+    by_group = ("se", "model_name", "brand")
     for mart, keys, expected in (
         ("geo_answer_brands", ("response_id", "brand"), facts),
-        ("geo_brand_visibility", ("day", "se", "model_name", "brand"), visibility),
+        ("geo_brand_visibility", ("day", *by_group), brand_visibility(facts)),
+        (
+            "geo_brand_visibility_weekly",
+            ("week", *by_group),
+            brand_visibility_weekly(facts),
+        ),
         ("geo_cited_domains", ("day", "se", "domain"), domains),
+        (
+            "geo_citation_stability",
+            ("se", "week", "domain"),
+            citation_stability(domains),
+        ),
+        ("geo_fan_out_queries", ("day", "se", "query"), fan_out_queries(responses)),
     ):
-        columns = next(iter(expected.values())).keys()
+        columns = next(iter(expected.values()), {}).keys()
         actual = keyed(query(f"select * from {MARTS}.{mart}"), keys, columns)
         assert_same(mart, actual, expected)
 

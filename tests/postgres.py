@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 if t.TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -82,3 +84,12 @@ def running() -> Iterator[Server]:
             run(pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def running_or_skip() -> Iterator[Server]:
+    """running(), or skip the test where PostgreSQL is not installed."""
+    if not (program("initdb") and program("pg_ctl")):
+        pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
+    with running() as server:
+        yield server

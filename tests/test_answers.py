@@ -8,7 +8,8 @@ from urllib.parse import unquote
 import pytest
 
 from fake_dataforseo import Fault
-from tap_dataforseo_gemini.errors import AnswerTooLargeError, DeadlineExceededError
+from tap_dataforseo_gemini.collect import Collected, Unreadable
+from tap_dataforseo_gemini.errors import DeadlineExceededError
 from tap_dataforseo_gemini.streams import LlmResponsesStream
 from tap_dataforseo_gemini.tap import NAME, TapDataForSEOGemini
 from tests.harness import config_for, run_tap
@@ -24,7 +25,7 @@ def collector(url: str, **settings: object) -> LlmResponsesStream:
 
 @pytest.mark.parametrize("task_id", ["a?b", "c#d", "e%2Ff", "g/h", "..", ".", "i j"])
 def test_a_task_id_reaches_the_api_as_one_literal_path_segment(emulator, task_id):
-    task = collector(emulator.url).task_get(task_id)
+    task = collector(emulator.url).task_get(task_id).task
     # The emulator answers "Task Not Found." for the id it decoded from the path.
     assert (task["id"], task["status_code"]) == (task_id, 40400)
     # Dot segments are percent-encoded too: servers and proxies resolve them.
@@ -46,7 +47,9 @@ def test_an_answer_that_drips_fails_at_the_request_deadline(emulator):
 def test_an_answer_past_the_deadline_is_retried(emulator):
     task_id = emulator.add_tasks(1)[0]
     emulator.inject(Fault.DRIP, path_contains="task_get")
-    task = collector(emulator.url, request_timeout=1, max_tries=2).task_get(task_id)
+    answer = collector(emulator.url, request_timeout=1, max_tries=2).task_get(task_id)
+    assert isinstance(answer, Collected)
+    task = answer.task
     assert (task["id"], task["status_code"]) == (task_id, 20000)
 
 
@@ -54,8 +57,8 @@ def test_an_answer_past_the_size_cap_is_cut_off_and_refused(emulator):
     emulator.inject(Fault.HUGE, path_contains="task_get")
     stream = collector(emulator.url, max_answer_bytes=1_000_000)
     answer = stream.task_get(emulator.add_tasks(1)[0])
-    assert isinstance(answer, AnswerTooLargeError)
-    assert "max_answer_bytes" in str(answer)
+    assert isinstance(answer, Unreadable)
+    assert "max_answer_bytes" in answer.problem
     # Reading stopped at the cap: the emulator could not send its 100 MB.
     assert emulator.huge_bytes_sent < emulator.huge_bytes // 4
 
@@ -63,8 +66,8 @@ def test_an_answer_past_the_size_cap_is_cut_off_and_refused(emulator):
 def test_an_answer_whose_length_passes_the_cap_is_refused_before_reading(emulator):
     stream = collector(emulator.url, max_answer_bytes=100)
     answer = stream.task_get(emulator.add_tasks(1)[0])
-    assert isinstance(answer, AnswerTooLargeError)
-    assert "task_get" in str(answer)
+    assert isinstance(answer, Unreadable)
+    assert "task_get" in answer.problem
 
 
 def test_a_task_past_the_size_cap_is_a_failure_record_and_the_run_goes_on(emulator):

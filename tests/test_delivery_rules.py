@@ -10,6 +10,7 @@ from tap_dataforseo_gemini.delivery import (
     REACH,
     RESULTS_KEPT,
     SETTLE,
+    TASK_LIFETIME,
     Bookmark,
     Entry,
     Plan,
@@ -120,7 +121,8 @@ def test_once_every_task_is_handled_the_watermark_moves_to_the_settled_time():
 
 def test_next_run_keeps_no_watermark():
     state: dict = {}
-    Plan(bookmark(state), [Task("a")]).delivered(Task("a"))
+    Plan(bookmark(state), [Task("a")])
+    Plan(bookmark(state), []).delivered(Task("a"))
     assert "ledger" not in state
 
 
@@ -298,3 +300,35 @@ def test_a_watermark_older_than_task_get_answers_shortens_the_query():
     start = Start.of(Watermark(NOW - timedelta(days=40)).to_state(), None, NOW)
     assert start.shortened
     assert start.since == NOW - RESULTS_KEPT
+
+
+# Each rule below once had no test: a one-line change to it passed the suite.
+
+
+def test_midway_the_watermark_never_passes_a_task_still_running():
+    entries = [
+        Entry("a", at(0), at(1)),
+        Entry("running", at(1), None, "40602"),
+        Entry("b", at(2), at(3)),
+    ]
+    plan = reconcile(entries, Watermark(T0, done_after=T0), NOW)
+    assert plan.watermark_after(1) == Watermark(at(1), T0)
+
+
+def test_an_entry_running_a_little_past_the_task_lifetime_still_holds_the_watermark():
+    late = Entry("late", NOW - TASK_LIFETIME - timedelta(hours=1), None, "40602")
+    plan = reconcile([late], Watermark(T0 - timedelta(days=20)), NOW)
+    assert plan.floor == late.posted
+
+
+def test_an_entry_past_the_reach_is_collected_after_a_run_that_saw_it_running():
+    posted = NOW - SETTLE - REACH - timedelta(hours=1)
+    previous = Watermark(posted, done_after=posted + timedelta(hours=2))
+    plan = reconcile([Entry("stuck", posted, None, "40602")], previous, NOW)
+    assert [task.id for task in plan.tasks] == ["stuck"]
+
+
+def test_a_task_done_exactly_at_the_watermark_is_not_collected_again():
+    entries = [Entry("edge", at(1), at(10)), Entry("after", at(2), at(11))]
+    plan = reconcile(entries, Watermark(T0, done_after=at(10)), NOW)
+    assert [task.id for task in plan.tasks] == ["after"]

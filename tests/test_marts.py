@@ -62,6 +62,9 @@ RESPONSES = [
     ("r6", "gemini", 20000, "shoes", PRO, datetime(2025, 7, 14, 12), "Nothing here."),
     ("r7", "gemini", 20000, "shoes", PRO, datetime(2025, 7, 14, 13), None),
 ]
+#: A failure record of a task that answered 20000 but could not be read: it names
+#: Acme in its raw answer's place, and must not count as an answer.
+UNREADABLE = ("r8", "gemini", 20000, "crm", PRO, datetime(2025, 7, 14, 11), "Acme")
 #: (id, annotation_index, domain)
 CITATIONS = [
     ("r1", 0, "acme.com"),
@@ -81,7 +84,8 @@ create schema dataforseo;
 create table dataforseo.llm_responses (
     id varchar, se varchar, status_code hugeint, tag varchar, user_prompt varchar,
     request_model_name varchar, model_name varchar, datetime timestamp,
-    response_text varchar
+    response_text varchar, fan_out_queries json, raw_answer varchar,
+    money_spent double, cost double
 );
 create table dataforseo.llm_response_citations (
     id varchar, se varchar, item_index hugeint, section_index hugeint,
@@ -102,6 +106,12 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "insert into dataforseo.llm_responses (id, se, status_code, tag, "
             "model_name, datetime, response_text) values (?, ?, ?, ?, ?, ?, ?)",
             RESPONSES,
+        )
+        db.execute(
+            "insert into dataforseo.llm_responses (id, se, status_code, tag, "
+            "model_name, datetime, response_text, raw_answer) "
+            "values (?, ?, ?, ?, ?, ?, ?, '{\"unreadable\": true}')",
+            UNREADABLE,
         )
         db.executemany(
             "insert into dataforseo.llm_response_citations (id, se, item_index, "
@@ -178,6 +188,13 @@ def test_failed_tasks_count_nowhere(marts: Query) -> None:
     assert acme == {"day": DAY1, "citations": 1}
 
 
+def test_a_failure_record_of_an_unreadable_answer_counts_nowhere(
+    marts: Query,
+) -> None:
+    unreadable = f"select * from {MARTS}.geo_answer_brands where response_id = 'r8'"
+    assert marts(unreadable) == []
+
+
 def test_answers_count_every_answer_of_the_group(marts: Query) -> None:
     (row,) = marts(
         f"select * from {MARTS}.geo_brand_visibility where day = '{DAY1}' "
@@ -228,11 +245,11 @@ def test_the_report_is_one_offline_page_with_the_four_charts(
         "http://www.w3.org/2000/svg",
         "http://www.w3.org/1999/xlink",
     }
-    share_of_voice, mention_rate, top_domains, owned = charts
+    mention_rate, share_of_voice, top_domains, source_types = charts
     assert all(brand in share_of_voice for brand in ("Acme", "Globex", CAFE))
     assert "gemini-2.5-flash" in mention_rate
     assert "blog.acme.com" in top_domains
-    assert "third-party" in owned
+    assert all(kind in source_types for kind in ("owned", "ugc", "reference"))
 
 
 def test_the_report_shows_share_of_voice_per_day_and_llm(warehouse: Path) -> None:
@@ -245,9 +262,10 @@ def test_the_report_shows_share_of_voice_per_day_and_llm(warehouse: Path) -> Non
     # r1 names Globex, Acme and the café, r2 Initech, r6 and r7 no brand.
     assert day1 == {"Acme": 0.25, "Globex": 0.25, "Initech": 0.25, CAFE: 0.25,
                     "Umbrella": 0}  # fmt: skip
-    owned = {(r["day"], r["owner"]): r["citations"] for r in figures.owned_citations}
-    assert owned[str(DAY1), "Acme"] == 2
-    assert owned[str(DAY1), "third-party"] == 3
+    kinds = {(r["se"], r["source_type"]): r["citations"] for r in figures.source_types}
+    # acme.com, blog.acme.com, initech.io, unicode-cafe.com; reddit.com three times.
+    assert kinds["gemini", "owned"] == 4
+    assert kinds["gemini", "ugc"] == 3
 
 
 def test_the_report_names_a_missing_warehouse_in_one_line(tmp_path: Path) -> None:

@@ -55,9 +55,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server() -> Iterator[postgres.Server]:
     """A PostgreSQL server on loopback for this module."""
-    if not (postgres.program("initdb") and postgres.program("pg_ctl")):
-        pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
-    with postgres.running() as running:
+    with postgres.running_or_skip() as running:
         yield running
 
 
@@ -75,6 +73,15 @@ def run(project: Path, *pipeline: str, env: dict[str, str]) -> None:
     done = meltano(project, "run", "--full-refresh", EXTRACTOR, *pipeline, env=env)
     assert done.returncode == 0, f"meltano run failed:\n{done.stderr[-8000:]}"
     assert "Completed successfully" in done.stderr + done.stdout, "dbt did not run"
+
+
+def duckdb_env(emulator: Emulator, warehouse: Path) -> dict[str, str]:
+    """The extractor's settings, and target-duckdb and dbt-duckdb on one file."""
+    return {
+        **tap_env(emulator),
+        "TARGET_DUCKDB_FILEPATH": str(warehouse),
+        "DBT_DUCKDB_PATH": str(warehouse),
+    }
 
 
 def tap_env(emulator: Emulator) -> dict[str, str]:
@@ -101,13 +108,7 @@ def test_meltano_builds_the_marts_in_the_duckdb_file_it_loads(
 ) -> None:
     emulator = three_days_of_tasks(make_emulator)
     warehouse = tmp_path / "warehouse.duckdb"
-    env = {
-        **tap_env(emulator),
-        "TARGET_DUCKDB_FILEPATH": str(warehouse),
-        "DBT_DUCKDB_PATH": str(warehouse),
-    }
-
-    run(project, "target-duckdb", "dbt-duckdb:run", env=env)
+    run(project, "target-duckdb", "dbt-duckdb:run", env=duckdb_env(emulator, warehouse))
 
     query = duckdb_query(warehouse)
     assert_marts_match(query, SEEDS)
@@ -156,3 +157,31 @@ def test_the_same_models_build_on_postgresql(
         assert_marts_match(query, SEEDS)
         (answers,) = query(f"select count(*) as n from {MARTS}.geo_answer_brands")
         assert answers["n"] == 36 * len(BRANDS)
+
+
+def test_a_first_run_with_no_finished_task_builds_every_mart_empty(
+    project: Path, make_emulator: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    emulator = make_emulator(seed=22)
+    emulator.add_tasks(3, status="queued")
+    warehouse = tmp_path / "first-day.duckdb"
+    run(project, "target-duckdb", "dbt-duckdb:run", env=duckdb_env(emulator, warehouse))
+
+    query = duckdb_query(warehouse)
+    tables = {
+        row["table_name"]
+        for row in query(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'dataforseo'"
+        )
+    }
+    # target-duckdb made no citations table: the case dbt used to fail on.
+    assert "llm_response_citations" not in tables
+    if "llm_responses" in tables:
+        assert query("select count(*) as n from dataforseo.llm_responses") == [{"n": 0}]
+    marts = sorted(p.stem for p in (TRANSFORM / "models" / "marts").glob("*.sql"))
+    counts = {
+        mart: query(f"select count(*) as n from {MARTS}.{mart}")[0]["n"]
+        for mart in marts
+    }
+    assert counts == dict.fromkeys(marts, 0)

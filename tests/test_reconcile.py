@@ -91,7 +91,12 @@ def test_without_id_list_listed_tasks_wait_for_the_next_run(make_emulator):
     assert first.returncode == 0, first.stderr
     assert collected(first) == set()
     assert emulator.collected_ids() == set()
-    assert len([line for line in first.stderr.splitlines() if "id_list" in line]) == 1
+    warnings = [
+        line
+        for line in first.stderr.splitlines()
+        if "id_list" in line and "WARNING" in line
+    ]
+    assert len(warnings) == 1
     second = run_tap(config_for(emulator.url), state=first.last_state)
     assert collected(second) == ids
 

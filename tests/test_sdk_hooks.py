@@ -28,14 +28,18 @@ PRIVATE_HOOKS = {
 PRIVATE_TAP_NAMES = {
     "_validate_config": "config errors never echo a secret",
     "_handle_termination": "a signal re-emits the last STATE written",
-    "_env_var_prefix": "integer settings from the environment are checked",
+    "_env_var_prefix": "settings from the environment are checked",
+    "_env_var_config": "settings from the environment are checked and typed",
 }
 
 
 #: Private SDK names the shared client calls, and why (see client.py).
 PRIVATE_CLIENT_NAMES = {
-    "_request": "task_get and id_list go through the SDK's request function and its "
-    "request metrics; request_records cannot hand back a task's envelope",
+    "_request": "the API client sends the streams' requests with the SDK's request "
+    "function (api/client.py's transport): its auth and request metrics; "
+    "request_records cannot hand back a task's envelope",
+    "_write_request_duration_log": "request metrics are summed up once a run; one "
+    "METRIC line per request only at DEBUG",
 }
 
 
@@ -66,14 +70,9 @@ def test_every_private_name_the_client_calls_still_exists_in_the_sdk():
     assert params == ["self", "prepared_request", "context"]
 
 
-def test_the_sdk_still_keeps_the_last_state_it_wrote_where_the_tap_reads_it():
-    tap = TapDataForSEOGemini(config=config_for("http://127.0.0.1:9"))
-    assert hasattr(tap.state_writer, "_last_emitted_state")
-
-
 def test_the_tap_marks_its_private_overrides():
     marked = set(overrides(TapDataForSEOGemini))
-    assert {"_validate_config", "_handle_termination"} <= marked
+    assert {"_validate_config", "_handle_termination", "_env_var_config"} <= marked
 
 
 def test_every_override_overrides_something_the_sdk_still_has():

@@ -143,3 +143,24 @@ def test_a_password_given_as_a_number_is_never_echoed(api):
     output = run(settings(api.url, password=98765432))
     assert b"password must be a string" in output
     assert b"98765432" not in output
+
+
+def written_forms(password: str) -> list[str]:
+    """Every form of the password, also as written inside a JSON string, once and
+    twice (``raw_answer`` is JSON text inside a record).
+    """
+    found = []
+    for form in forms(password):
+        once = json.dumps(form)[1:-1]
+        found += [form, once, json.dumps(once)[1:-1]]
+        found += [json.dumps(form, ensure_ascii=False)[1:-1]]
+    return found
+
+
+def test_a_task_echoing_the_credentials_leaks_no_form_into_records_state_or_logs(api):
+    api.inject(Fault.TASK_ECHO_HEADERS, times=99, path_contains="task_get")
+    output = run(settings(api.url))
+    assert b'"status_code":40000' in output  # the failure records are written
+    assert output.count(b"Basic ********") >= 5
+    for form in written_forms(PASSWORD):
+        assert form.encode() not in output, form

@@ -11,6 +11,7 @@ import requests
 
 from fake_dataforseo import Emulator, Fault
 from fake_dataforseo.server import SANDBOX_TASK_ID
+from tap_dataforseo_gemini import streams
 from tap_dataforseo_gemini.delivery import REACH
 from tests.harness import LOGIN, PASSWORD, Warehouse, config_for, run_tap
 
@@ -147,7 +148,16 @@ def deliver_in_two_runs(emulator: Emulator, config: dict) -> tuple[set[str], str
 
 
 @pytest.mark.parametrize(
-    "fault", [Fault.NO_DATA_40404, Fault.INVALID_PATH_40402, Fault.WRONG_SHAPE]
+    "fault",
+    [
+        Fault.NO_DATA_40404,
+        Fault.INVALID_PATH_40402,
+        Fault.WRONG_SHAPE,
+        # Answers no retry makes readable (issue 23).
+        Fault.LONE_SURROGATE,
+        Fault.INVALID_UTF8,
+        Fault.DEEP_NESTING,
+    ],
 )
 def test_a_failing_id_list_falls_back_to_the_next_run(make_emulator, fault):
     emulator = make_emulator(seed=95)
@@ -185,8 +195,12 @@ def test_a_sandbox_run_exits_0_with_its_dummy_task(make_emulator):
     assert delivered == {SANDBOX_TASK_ID}
 
 
-def test_sandbox_answers_to_other_ids_are_keyed_by_the_id_asked_for(make_emulator):
+def test_sandbox_answers_to_other_ids_are_keyed_by_the_id_asked_for(
+    make_emulator, monkeypatch
+):
     emulator = make_emulator(sandbox=True)
+    # The emulator stands in for sandbox.dataforseo.com on loopback.
+    monkeypatch.setattr(streams, "SANDBOX_HOSTS", frozenset({"127.0.0.1"}))
     state = {"bookmarks": {"llm_responses": {"pending": ["one", "two"]}}}
     run = run_tap(config_for(emulator.url), state=state)
     assert run.returncode == 0, run.stderr

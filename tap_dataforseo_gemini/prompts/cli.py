@@ -5,22 +5,28 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
+import os
 import sys
+import traceback
 import typing as t
 from pathlib import Path
 
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
-from tap_dataforseo_gemini import redact
+from tap_dataforseo_gemini import redact, settings, shutdown
+from tap_dataforseo_gemini.api.client import Client, Shared
+from tap_dataforseo_gemini.delivery import LEDGER_KEPT
 from tap_dataforseo_gemini.errors import InvalidConfigError
 from tap_dataforseo_gemini.prompts import post, prompt_set
-from tap_dataforseo_gemini.prompts.client import TaskPostStream
+from tap_dataforseo_gemini.prompts.client import PromptsClient
 from tap_dataforseo_gemini.prompts.journal import (
+    SETTLE_FLOOR,
     CorruptJournalError,
     JournalLockedError,
+    UnusableJournalError,
 )
-from tap_dataforseo_gemini.tap import TapDataForSEOGemini
 
 NAME = "dataforseo-prompts"
 #: Errors that end a run with one line and exit code 1.
@@ -29,6 +35,7 @@ ONE_LINE_ERRORS = (
     InvalidConfigError,
     JournalLockedError,
     CorruptJournalError,
+    UnusableJournalError,
     post.PostingStoppedError,
     FatalAPIError,
     RetriableAPIError,
@@ -59,64 +66,113 @@ def parser() -> argparse.ArgumentParser:
     posting.add_argument(
         "--dry-run", action="store_true", help="print the plan and its price only"
     )
+    floor = int(SETTLE_FLOOR.total_seconds())
     posting.add_argument(
         "--settle-seconds",
-        type=float,
-        default=300.0,
+        type=_settle_seconds,
+        default=float(floor),
         help="how long id_list must miss an unconfirmed task before it is posted "
-        "again (default 300)",
+        f"again (default and least {floor}: DataForSEO documents no delay for "
+        "id_list to list a new task, and a killed run's task_post may still be "
+        f"carried out; a smaller value counts as {floor})",
+    )
+    posting.add_argument(
+        "--probe-seconds",
+        type=float,
+        default=post.PROBE_WAIT,
+        help="how long to wait for a model's first task of the period to settle "
+        "before its others are posted (default %(default).0f)",
     )
     return main_parser
+
+
+def _settle_seconds(text: str) -> float:
+    """A number of seconds, finite and not negative."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= LEDGER_KEPT.total_seconds():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds from 0 to "
+            f"{int(LEDGER_KEPT.total_seconds())} (id_list's six months)"
+        )
+    return seconds
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command; known failures end with one line and exit code 1."""
     args = parser().parse_args(argv)
     _log_to_stderr()
+    if args.settle_seconds < SETTLE_FLOOR.total_seconds():
+        post.LOGGER.warning(
+            "--settle-seconds %g is below the floor of %d: a task sent less than "
+            "%d seconds ago may not be in id_list yet, so it is never posted again "
+            "before then",
+            args.settle_seconds,
+            SETTLE_FLOOR.total_seconds(),
+            SETTLE_FLOOR.total_seconds(),
+        )
     try:
         summary = _post(args)
     except prompt_set.InvalidPromptsError as exc:
         for problem in str(exc).splitlines():
-            _say(problem)
+            shutdown.say(problem, NAME)
         sys.exit(1)
     except post.PostingStoppedError as exc:
-        print(f"{NAME}: {exc.summary.line()}", flush=True)  # noqa: T201
-        _fail(f"stopped posting: {exc}")
+        _print(exc.summary.line())
+        shutdown.fail(f"stopped posting: {exc}", NAME)
     except ONE_LINE_ERRORS as exc:
-        _fail(str(exc))
+        shutdown.fail(str(exc), NAME)
     except requests.exceptions.RequestException as exc:
-        _fail(f"cannot reach the DataForSEO API ({type(exc).__name__})")
-    print(f"{NAME}: {summary.line(dry_run=args.dry_run)}", flush=True)  # noqa: T201
+        shutdown.fail(f"cannot reach the DataForSEO API ({type(exc).__name__})", NAME)
+    except Exception:  # a bug: its traceback, masked like every other line
+        sys.stderr.write(redact.current(traceback.format_exc()))
+        sys.exit(1)
+    _print(summary.line(dry_run=args.dry_run))
 
 
 def _post(args: argparse.Namespace) -> post.Summary:
     prompts = prompt_set.load(args.prompts)
     client = None
-    if not args.dry_run:
+    if not args.dry_run or _has_credentials(args.config):
         client = _client(args.config)
         problems = post.model_problems(prompts, client)
         if problems:
             raise prompt_set.InvalidPromptsError(args.prompts, problems)
-    return post.run(prompts, client, settle=args.settle_seconds)
+    if problems := prompts.price_problems():
+        raise prompt_set.InvalidPromptsError(args.prompts, problems)
+    return post.run(
+        prompts,
+        None if args.dry_run else client,
+        settle=args.settle_seconds,
+        probe_wait=args.probe_seconds,
+    )
 
 
-def _client(config: Path | None) -> TaskPostStream:
-    """The tap, set up from its settings, lends its HTTP machinery."""
-    settings = _read_settings(config) if config else {}
-    tap = TapDataForSEOGemini(config=settings, parse_env_config=True)
-    return TaskPostStream(tap, tap.shared)
+def _has_credentials(config: Path | None) -> bool:
+    """Whether a dry run can ask the API for its models lists."""
+    return config is not None or bool(os.environ.get(f"{settings.ENV_PREFIX}LOGIN"))
+
+
+def _client(path: Path | None) -> PromptsClient:
+    """The API client, set up from the tap's settings (file, then environment)."""
+    config = settings.load(_read_settings(path) if path else {})
+    redact.install(config["login"], config["password"])
+    shared = Shared.from_settings(config, settings.WINDOWS, post.LOGGER)
+    return PromptsClient(Client(config, shared, post.LOGGER, name=NAME))
 
 
 def _read_settings(path: Path) -> dict[str, t.Any]:
     try:
-        settings = json.loads(path.read_text(encoding="utf-8"))
+        found = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InvalidConfigError(f"cannot read {path} ({exc.strerror})") from None
     except ValueError:
         raise InvalidConfigError(f"{path} is not JSON") from None
-    if not isinstance(settings, dict):
+    if not isinstance(found, dict):
         raise InvalidConfigError(f"{path} does not hold a JSON object")
-    return settings
+    return found
 
 
 def _log_to_stderr() -> None:
@@ -128,11 +184,6 @@ def _log_to_stderr() -> None:
     logger.propagate = False
 
 
-def _say(message: str) -> None:
-    """One error line on stderr, masked as the tap masks its own."""
-    sys.stderr.write(f"{NAME}: error: {redact.current(message)}\n")
-
-
-def _fail(message: str) -> t.NoReturn:
-    _say(message)
-    sys.exit(1)
+def _print(line: str) -> None:
+    """The summary line on stdout, masked."""
+    print(f"{NAME}: {redact.current(line)}", flush=True)  # noqa: T201

@@ -6,13 +6,22 @@ are posted; a tag with an intent and no outcome (a crash or a lost answer) is
 looked up in ``id_list`` by tag and is posted again only once ``id_list`` shows
 it absent after ``settle`` seconds. Without ``id_list`` it is never re-posted.
 
-Never over budget: every task is priced at the worst case before anything is
-sent, only what fits is posted, and a charge above that price stops the run.
+Never over budget: ``budget_usd`` caps a period, whatever the number of runs.
+Every task is priced at its worst case from the price table (``prices``) before
+anything is sent; the period's spend is what ``id_list`` shows settled plus the
+estimate of everything not settled (``spend``); only what fits in the rest of the
+budget, the account's balance and its daily cap is posted, in batches the room
+left covers at the highest charge seen, and a model's first task of a period goes
+alone, and the run waits (``probe_wait`` seconds at most) for ``id_list`` to show
+what it was charged in the end: a wrong price overspends by one task at most.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
+import math
+import time
 import typing as t
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,15 +29,19 @@ from datetime import UTC, datetime, timedelta
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
+from tap_dataforseo_gemini import envelope
+from tap_dataforseo_gemini.errors import EndpointNotFoundError, UnknownOutcomeError
 from tap_dataforseo_gemini.prompts import journal as jn
-from tap_dataforseo_gemini.prompts.client import (
-    COST_LIMIT,
-    MAX_TASKS,
-    TASK_CREATED,
-    TaskPostStream,
-    UnknownOutcomeError,
+from tap_dataforseo_gemini.prompts.client import TASK_CREATED, PromptsClient
+from tap_dataforseo_gemini.prompts.plan import (
+    TAG_PREFIX,
+    Budget,
+    Task,
+    fit,
+    sample_plan,
+    tasks,
 )
-from tap_dataforseo_gemini.prompts.plan import TAG_PREFIX, Budget, Task, fit, tasks
+from tap_dataforseo_gemini.prompts.spend import CENT_FRACTION, Period
 
 if t.TYPE_CHECKING:
     from tap_dataforseo_gemini.prompts.prompt_set import PromptSet
@@ -40,6 +53,20 @@ LOGGER = logging.getLogger("dataforseo_prompts")
 SKEW = timedelta(days=1)
 #: Errors that mean "id_list could not answer".
 LEDGER_ERRORS = (FatalAPIError, RetriableAPIError, requests.exceptions.RequestException)
+#: task_post statuses that mean the account cannot pay: the run stops [D-ERR].
+PAYMENT_REFUSALS = {
+    40200: "DataForSEO refused tasks: payment required (40200); recharge the balance",
+    40210: "DataForSEO refused tasks: insufficient funds (40210); the balance cannot "
+    "cover them, recharge it",
+}
+#: ChatGPT's reasoning models take at least this many output tokens [D-TP].
+REASONING_TOKENS = 1024
+#: How long a run waits, by default, for a model's first task to settle (seconds).
+PROBE_WAIT = 120.0
+#: How often ``id_list`` is asked meanwhile: it takes 10 calls a minute [D-IDL].
+PROBE_POLL = 10.0
+#: id_list statuses of tasks not finished (their cost is not the settled one).
+RUNNING = frozenset({"40601", "40602"})
 
 
 class PostingStoppedError(RuntimeError):
@@ -65,6 +92,8 @@ class Summary:
     charged: float = 0.0
     worst_case: float = 0.0
     budget: float = 0.0
+    #: The period's spend: settled charges plus the estimates of the rest.
+    spent: float = 0.0
     stopped: str = ""
     ids: list[str] = field(default_factory=list)
 
@@ -73,12 +102,14 @@ class Summary:
         if dry_run:
             head = (
                 f"dry run: would post {self.chosen} tasks, worst case "
-                f"${self.worst_case:.4f} of the ${self.budget:.2f} budget"
+                f"${self.worst_case:.4f}; the period has spent ${self.spent:.4f} of "
+                f"the ${self.budget:.2f} budget"
             )
         else:
             head = (
-                f"posted {self.posted} tasks, charged ${self.charged:.4f} "
-                f"(worst case ${self.worst_case:.4f} of the ${self.budget:.2f} budget)"
+                f"posted {self.posted} tasks, charged ${self.charged:.4f} at posting; "
+                f"the period has spent ${self.spent:.4f} of the ${self.budget:.2f} "
+                "budget (settled charges and worst cases)"
             )
         return (
             f"{head}; {self.planned} planned this period, {self.already} already "
@@ -89,10 +120,11 @@ class Summary:
 
 def run(
     prompt_set: PromptSet,
-    client: TaskPostStream | None,
+    client: PromptsClient | None,
     *,
     settle: float,
     now: datetime | None = None,
+    probe_wait: float = PROBE_WAIT,
 ) -> Summary:
     """Post what the period still lacks, within budget; ``client`` None: dry run.
 
@@ -101,9 +133,13 @@ def run(
     """
     now = now or datetime.now(UTC)
     with jn.Journal(prompt_set.journal) as journal:
-        if client is not None:
-            reconcile(journal, client, settle)
         planned = tasks(prompt_set, now)
+        period = Period(prompt_set, planned, journal, now, probe_wait=probe_wait)
+        if pruned := journal.prune(period.needs):
+            LOGGER.info("journal: %d tags of earlier periods pruned", pruned)
+        if client is not None:
+            reconcile(journal, client, settle, since=period.start)
+            period.learn()
         summary = Summary(planned=len(planned), budget=prompt_set.budget_usd)
         open_tasks = []
         for task in planned:
@@ -121,22 +157,73 @@ def run(
                 "twice beats complete); a later run checks them again",
                 summary.unknown,
             )
-        budget = fit(
-            open_tasks, prompt_set.budget_usd, prompt_set.max_cost_per_task_usd
-        )
+        summary.spent = period.spent()
+        account = _money(client) if client is not None else {}
+        room = min(period.room(), _day_room(account))
+        budget = fit(open_tasks, room, period.estimate)
         summary.left_out = len(budget.left_out)
         summary.worst_case = budget.worst_case_usd
         summary.chosen = len(budget.chosen)
-        _say_left_out(budget, prompt_set.budget_usd)
+        _say_left_out(budget, period)
         if client is None:
             for task in budget.chosen:
                 LOGGER.info("would post %s", task.tag)
+            done = set(journal.tags_in(jn.POSTED))
+            posted = [tag for tag in period.tags() if tag in done]
+            chosen = [task.tag for task in budget.chosen]
+            for line in sample_plan(prompt_set.period, posted + chosen):
+                LOGGER.info("samples: %s", line)
             return summary
-        _post_all(budget, client, journal, summary)
+        balance = account.get("balance")
+        if _is_usd(balance) and budget.worst_case_usd > balance + CENT_FRACTION:
+            raise PostingStoppedError(
+                f"the plan's worst case ${budget.worst_case_usd:.4f} "
+                f"({len(budget.chosen)} tasks) exceeds the account balance "
+                f"${balance:.4f}: recharge it or lower budget_usd",
+                summary,
+            )
+        _post_all(budget, client, journal, summary, period)
     return summary
 
 
-def model_problems(prompt_set: PromptSet, client: TaskPostStream) -> list[str]:
+def _money(client: PromptsClient) -> dict[str, t.Any]:
+    """The account's ``money`` from ``user_data``; {} if the API has none."""
+    try:
+        money = client.user_data().get("money")
+    except EndpointNotFoundError as exc:
+        LOGGER.warning("user_data is not available (%s): balance not checked", exc)
+        return {}
+    return money if isinstance(money, dict) else {}
+
+
+def _day_room(money: dict[str, t.Any]) -> float:
+    """What the account's daily spending cap leaves today, USD (inf: no cap)."""
+    limit = _path(money, "limits", "day", "total")
+    if not _is_usd(limit) or limit <= 0:
+        return math.inf
+    spent = _path(money, "statistics", "day", "total")
+    room = limit - (spent if _is_usd(spent) else 0.0)
+    LOGGER.info(
+        "the account's daily spending cap $%.2f leaves $%.4f today", limit, room
+    )
+    return max(room, 0.0)
+
+
+def _path(tree: object, *keys: str) -> object:
+    for key in keys:
+        tree = tree.get(key) if isinstance(tree, dict) else None
+    return tree
+
+
+def _is_usd(value: object) -> t.TypeGuard[float]:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
+
+
+def model_problems(prompt_set: PromptSet, client: PromptsClient) -> list[str]:
     """What the LLMs' ``models`` lists say against the prompt set, one line each."""
     problems = []
     for llm, models in prompt_set.llms.items():
@@ -148,7 +235,10 @@ def model_problems(prompt_set: PromptSet, client: TaskPostStream) -> list[str]:
         for model in models:
             item = listed.get(model)
             if item is None:
-                problems.append(f"llms: {llm} has no model '{model}'")
+                names = [name for name in listed if isinstance(name, str)]
+                close = difflib.get_close_matches(model, names, n=1, cutoff=0.8)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"llms: {llm} has no model '{model}'{hint}")
             elif item.get("task_post_supported") is False:
                 problems.append(f"llms: {llm} model '{model}' cannot take task_post")
             elif (
@@ -158,69 +248,167 @@ def model_problems(prompt_set: PromptSet, client: TaskPostStream) -> list[str]:
                 problems.append(
                     f"llms: {llm} model '{model}' does not support web_search"
                 )
+            elif (
+                llm == "chat_gpt"
+                and item.get("reasoning") is True
+                and prompt_set.options.get("max_output_tokens", REASONING_TOKENS)
+                < REASONING_TOKENS
+            ):
+                problems.append(
+                    f"llms: chat_gpt model '{model}' reasons: max_output_tokens must "
+                    f"be at least {REASONING_TOKENS}"
+                )
     return problems
 
 
 def reconcile(
-    journal: jn.Journal, client: TaskPostStream, settle: float | None
-) -> None:
+    journal: jn.Journal,
+    client: PromptsClient,
+    settle: float | None,
+    *,
+    since: datetime | None = None,
+) -> bool:
     """Settle unknown tags with ``id_list``: posted if listed, else absent if old.
 
     A tag not listed ``settle`` seconds after its intent was never created (None:
     not decided now). Without ``id_list`` nothing is settled: those tasks are not
-    posted again.
+    posted again. With ``since``, the final charges of tasks posted since then
+    that ``id_list`` shows finished are journaled too. False: ``id_list`` failed.
     """
     unknown = journal.tags_in(jn.UNKNOWN)
-    if not unknown:
-        return
-    since = min(journal.entries[tag].intended_at for tag in unknown) - SKEW
+    unsettled = []
+    if since is not None:
+        unsettled = [
+            tag
+            for tag, entry in journal.entries.items()
+            if entry.outcome == jn.POSTED
+            and entry.settled is None
+            and entry.intended_at >= since - SKEW
+        ]
+    if not unknown and not unsettled:
+        return True
+    starts = [journal.entries[tag].intended_at for tag in unknown + unsettled]
+    since = min(starts) - SKEW
     try:
         listed = client.posted_tags(since, TAG_PREFIX)
     except LEDGER_ERRORS as exc:
-        LOGGER.error(  # noqa: TRY400 - one line, no traceback
-            "id_list could not be read (%s): %d tasks whose posting was not "
-            "confirmed are NOT posted again; they stay unknown until id_list answers",
-            _one_line(exc),
-            len(unknown),
-        )
-        return
+        if unknown:
+            LOGGER.error(  # noqa: TRY400 - one line, no traceback
+                "id_list could not be read (%s): %d tasks whose posting was not "
+                "confirmed are NOT posted again; they stay unknown until id_list "
+                "answers",
+                _one_line(exc),
+                len(unknown),
+            )
+        else:
+            LOGGER.warning(
+                "id_list could not be read (%s): %d tasks not settled yet count "
+                "at their estimates",
+                _one_line(exc),
+                len(unsettled),
+            )
+        return False
     settled_before = None
     if settle is not None:
-        settled_before = datetime.now(UTC) - timedelta(seconds=settle)
+        settled_before = jn.absent_before(settle, datetime.now(UTC))
     for tag in unknown:
         item = listed.get(tag)
         if item is not None:
-            journal.posted(tag, str(item.get("id")), _cost(item.get("cost")))
+            done = _settled_cost(item)
+            posting = None if done is not None else _cost(item.get("cost"))
+            journal.posted(tag, str(item.get("id")), posting)
             LOGGER.info("id_list shows %s posted as %s", tag, item.get("id"))
+            if done is not None:
+                journal.settled(tag, done)
         elif settled_before and journal.entries[tag].intended_at < settled_before:
             journal.not_posted(tag, "id_list does not list it")
             LOGGER.info("id_list shows %s was never created: it may be posted", tag)
+    for tag in unsettled:
+        done = _settled_cost(listed.get(tag))
+        if done is not None:
+            journal.settled(tag, done)
+    return True
+
+
+def _settled_cost(item: object) -> float | None:
+    """The final charge of an id_list item of a finished task; None while it runs."""
+    if not isinstance(item, dict) or not item.get("datetime_done"):
+        return None
+    if str(item.get("status", "")).strip() in RUNNING:
+        return None
+    cost = _cost(item.get("cost"))
+    return cost if cost is not None and math.isfinite(cost) and cost >= 0 else None
 
 
 def _post_all(
-    budget: Budget, client: TaskPostStream, journal: jn.Journal, summary: Summary
+    budget: Budget,
+    client: PromptsClient,
+    journal: jn.Journal,
+    summary: Summary,
+    period: Period,
 ) -> None:
-    """Post the chosen tasks, at most 100 a call, one LLM a call."""
+    """Post the chosen tasks, one LLM a call, in batches the room left covers.
+
+    A model's first task of the period goes alone and its settled charge, once
+    ``id_list`` shows it (``period.probe_wait`` seconds at most), prices the rest.
+    """
     by_llm: dict[str, list[Task]] = {}
     for task in budget.chosen:
         by_llm.setdefault(task.llm, []).append(task)
     for same_llm in by_llm.values():
-        for start in range(0, len(same_llm), MAX_TASKS):
-            batch = same_llm[start : start + MAX_TASKS]
-            if summary.charged + len(batch) * budget.price > summary.budget + 1e-9:
-                summary.stopped = "the next batch could go over the budget"
-            else:
-                _post_batch(batch, client, journal, summary, budget.price)
+        queue = same_llm
+        while queue:
+            batch = period.batch(queue)
+            if not batch:
+                summary.chosen -= len(queue)
+                summary.left_out += len(queue)
+                LOGGER.warning(
+                    "charges above the estimates leave no room for %d more tasks: "
+                    "left out by the budget",
+                    len(queue),
+                )
+                break
+            first = not period.seen(batch[0])
+            _post_batch(batch, client, journal, summary, period)
+            queue = queue[len(batch) :]
+            if first and not summary.stopped:
+                _await_settlement(batch[0], journal, client, period)
+            period.learn()
+            summary.spent = period.spent()
             if summary.stopped:
                 raise PostingStoppedError(summary.stopped, summary)
 
 
+def _await_settlement(
+    task: Task,
+    journal: jn.Journal,
+    client: PromptsClient,
+    period: Period,
+) -> None:
+    """Read ``id_list`` until a posted task shows its final charge, or time is up."""
+    deadline = time.monotonic() + period.probe_wait
+    while True:
+        read = reconcile(journal, client, None, since=period.start)
+        entry = journal.entries[task.tag]
+        if entry.outcome != jn.POSTED or entry.settled is not None:
+            return
+        left = deadline - time.monotonic()
+        if left <= 0 or not read:
+            LOGGER.warning(
+                "%s's first task of the period is not settled in id_list yet: its "
+                "other tasks are priced by the price table until one is",
+                task.model,
+            )
+            return
+        time.sleep(min(PROBE_POLL, left))
+
+
 def _post_batch(
     batch: list[Task],
-    client: TaskPostStream,
+    client: PromptsClient,
     journal: jn.Journal,
     summary: Summary,
-    price: float,
+    period: Period,
 ) -> None:
     """Post one batch: intents first, then each task's outcome."""
     journal.intend([task.tag for task in batch])
@@ -236,8 +424,13 @@ def _post_batch(
         ]
         summary.posted += len(found)
         summary.ids += [entry.id for entry in found if entry.id]
-        # id_list's cost may be missing: count the worst case against the budget.
-        summary.charged = round(summary.charged + len(found) * price, 6)
+        # id_list's cost may be missing or settled: count at least the estimate.
+        found_cost = sum(
+            period.estimate(task)
+            for task in batch
+            if journal.entries[task.tag].outcome == jn.POSTED
+        )
+        summary.charged = round(summary.charged + found_cost, 6)
         unknown = len(batch) - len(found)
         if unknown:
             summary.unknown += unknown
@@ -252,7 +445,7 @@ def _post_batch(
             journal.not_posted(task.tag, str(exc))
         summary.stopped = str(exc)
         return
-    _record(batch, answer["tasks"], journal, summary, price)
+    _record(batch, answer["tasks"], journal, summary, period)
 
 
 def _record(
@@ -260,7 +453,7 @@ def _record(
     answered: list[dict[str, t.Any]],
     journal: jn.Journal,
     summary: Summary,
-    price: float,
+    period: Period,
 ) -> None:
     """Journal each task's outcome, matched by its echoed tag."""
     by_tag = {
@@ -280,21 +473,28 @@ def _record(
             journal.posted(task.tag, answer["id"], cost)
             summary.posted += 1
             summary.ids.append(answer["id"])
-            charge = price if cost is None else cost
+            estimate = period.estimate(task)
+            charge = estimate if cost is None else cost
             summary.charged = round(summary.charged + charge, 6)
             LOGGER.info("posted %s tag=%s cost=%s", answer["id"], task.tag, cost)
-            if cost is not None and cost > price + 1e-9:
-                summary.stopped = (
-                    f"task_post charged ${cost} for a task, above the "
-                    f"max_cost_per_task_usd ${price}: stopping"
+            if cost is not None and cost > estimate + CENT_FRACTION:
+                LOGGER.warning(
+                    "task_post charged $%.4f for %s, above its estimate $%.4f: the "
+                    "rest of the period is priced at that",
+                    cost,
+                    task.tag,
+                    estimate,
                 )
             continue
         journal.not_posted(task.tag, f"{status} {answer['status_message']}")
-        if status == COST_LIMIT:
+        if status == envelope.COST_LIMIT:
             summary.stopped = (
                 "DataForSEO refused tasks: the account's cost limit is reached "
                 "(40203); raise it in the user panel"
             )
+            continue
+        if status in PAYMENT_REFUSALS:
+            summary.stopped = PAYMENT_REFUSALS[status]
             continue
         summary.refused += 1
         LOGGER.warning(
@@ -302,16 +502,19 @@ def _record(
         )
 
 
-def _say_left_out(budget: Budget, budget_usd: float) -> None:
+def _say_left_out(budget: Budget, period: Period) -> None:
     if not budget.left_out:
         return
     shown = ", ".join(task.tag for task in budget.left_out[:5])
     more = f" and {len(budget.left_out) - 5} more" if len(budget.left_out) > 5 else ""
     LOGGER.warning(
-        "budget $%.2f covers %d tasks at $%.4f each (worst case): %d left out: %s%s",
-        budget_usd,
+        "budget $%.2f of period %s: $%.4f spent or committed, room for %d more "
+        "tasks (worst case $%.4f): %d left out: %s%s",
+        period.budget,
+        period.key,
+        period.spent(),
         len(budget.chosen),
-        budget.price,
+        budget.worst_case_usd,
         len(budget.left_out),
         shown,
         more,

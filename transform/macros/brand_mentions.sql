@@ -55,3 +55,49 @@
 {% macro ratio(numerator, denominator) -%}
     cast({{ numerator }} as double precision) / nullif({{ denominator }}, 0)
 {%- endmacro %}
+
+{#- Text in Unicode normalisation form C, so a decomposed "é" (e + U+0301)
+    equals the composed one. PostgreSQL needs a UTF-8 database for it. -#}
+{% macro nfc(text) -%}
+    {{ return(adapter.dispatch('nfc', 'dataforseo_geo')(text)) }}
+{%- endmacro %}
+
+{% macro duckdb__nfc(text) -%}
+    nfc_normalize({{ text }})
+{%- endmacro %}
+
+{% macro postgres__nfc(text) -%}
+    normalize({{ text }}, NFC)
+{%- endmacro %}
+
+{#- Which third of the answer the first mention falls in, by its character
+    offset over the answer's length: top (offset < length / 3), middle
+    (offset < 2 · length / 3) or bottom; null when not mentioned. -#}
+{% macro answer_third(offset, text_length) -%}
+    case
+        when {{ offset }} is null then null
+        when 3 * {{ offset }} < {{ text_length }} then 'top'
+        when 3 * {{ offset }} < 2 * {{ text_length }} then 'middle'
+        else 'bottom'
+    end
+{%- endmacro %}
+
+{#- For each domain of `cited`, the `value` of the longest entry of `listed`
+    (columns domain and value) that is the domain or a parent of it; domains
+    without one are left out. Ties go to the smallest value. -#}
+{% macro longest_domain_match(cited, listed, value) -%}
+    select domain, {{ value }}
+    from (
+        select
+            cited.domain,
+            listed.{{ value }},
+            row_number() over (
+                partition by cited.domain
+                order by length(listed.domain) desc, listed.{{ value }}
+            ) as preference
+        from {{ cited }} as cited
+        inner join {{ listed }} as listed
+            on {{ is_owned_domain('cited.domain', 'listed.domain') }}
+    ) as matches
+    where preference = 1
+{%- endmacro %}

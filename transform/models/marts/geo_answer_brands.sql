@@ -1,5 +1,5 @@
 -- One row per answer (status_code 20000) and tracked brand: mentioned or not,
--- where first, in which rank among the brands it mentions, and owned citations.
+-- where first (offset and third of the answer), in which rank among the brands it mentions, and owned citations.
 with
 
 answers as (
@@ -110,6 +110,9 @@ final as (
         answers.user_prompt,
         ranked_mentions.response_id is not null as is_mentioned,
         ranked_mentions.first_offset,
+        length(answers.response_text) as response_length,
+        {{ answer_third('ranked_mentions.first_offset', 'length(answers.response_text)') }}
+            as first_mention_third,
         ranked_mentions.mention_rank,
         coalesce(brands_per_answer.brands_mentioned, 0) as brands_mentioned,
         coalesce(owned_citations.owned_citations, 0) as owned_citations,

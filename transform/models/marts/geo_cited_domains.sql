@@ -1,4 +1,5 @@
--- The sites answers cite, per UTC day and LLM (se), and which brand owns each.
+-- The sites answers cite, per UTC day and LLM (se): which brand owns each, and
+-- what kind of site it is (owned, a type of the source_types seed, or earned).
 with
 
 answers as (
@@ -23,30 +24,23 @@ citations as (
 
 ),
 
-owned_domains as (
+cited as (
 
-    select * from {{ ref('stg_brand_domains') }}
+    select distinct domain from citations
 
 ),
 
--- A site owned through two entries (acme.com and blog.acme.com) goes to the
+-- A site listed through two entries (acme.com and blog.acme.com) goes to the
 -- longest, most specific one.
 owners as (
 
-    select domain, brand
-    from (
-        select
-            cited.domain,
-            owned_domains.brand,
-            row_number() over (
-                partition by cited.domain
-                order by length(owned_domains.domain) desc, owned_domains.brand
-            ) as preference
-        from (select distinct domain from citations) as cited
-        inner join owned_domains
-            on {{ is_owned_domain('cited.domain', 'owned_domains.domain') }}
-    ) as matches
-    where preference = 1
+    {{ longest_domain_match('cited', ref('stg_brand_domains'), 'brand') }}
+
+),
+
+listed_types as (
+
+    {{ longest_domain_match('cited', ref('stg_source_types'), 'source_type') }}
 
 ),
 
@@ -74,11 +68,17 @@ final as (
         grouped.answers_citing,
         {{ ratio('grouped.citations', 'sum(grouped.citations) over (partition by grouped.day, grouped.se)') }}
             as citation_share,
-        owners.brand
+        owners.brand,
+        case
+            when owners.brand is not null then 'owned'
+            else coalesce(listed_types.source_type, 'earned')
+        end as source_type
 
     from grouped
     left join owners
         on grouped.domain = owners.domain
+    left join listed_types
+        on grouped.domain = listed_types.domain
 
 )
 

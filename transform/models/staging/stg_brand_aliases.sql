@@ -1,9 +1,10 @@
--- Every (brand, alias) to match: the seed's aliases plus each brand's own name.
+-- Every (brand, alias) to match: the seed's aliases plus each brand's own name,
+-- in Unicode normalisation form C as the answers.
 with
 
 seeded as (
 
-    select trim(brand) as brand, trim(alias) as alias
+    select {{ nfc('trim(brand)') }} as brand, {{ nfc('trim(alias)') }} as alias
     from {{ ref('brands') }}
     where brand is not null and trim(brand) <> ''
 

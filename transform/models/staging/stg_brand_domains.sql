@@ -1,6 +1,6 @@
 -- The sites each brand owns, normalised as the tap writes `domain`.
 select
-    trim(brand) as brand,
+    {{ nfc('trim(brand)') }} as brand,
     lower(trim(domain)) as domain
 
 from {{ ref('brand_domains') }}

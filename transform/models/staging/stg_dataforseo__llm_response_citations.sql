@@ -2,7 +2,17 @@ with
 
 source as (
 
-    select * from {{ source('dataforseo', 'llm_response_citations') }}
+    select * from {{ source_or_empty('dataforseo', 'llm_response_citations', {
+        'id': 'varchar',
+        'se': 'varchar',
+        'item_index': 'bigint',
+        'section_index': 'bigint',
+        'annotation_index': 'bigint',
+        'title': 'varchar',
+        'url': 'varchar',
+        'direct_url': 'varchar',
+        'domain': 'varchar',
+    }) }}
 
 ),
 
