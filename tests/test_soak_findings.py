@@ -1,0 +1,57 @@
+"""What the soak (python -m soak) found, each kept fixed by a test of its own."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import requests
+
+from fake_dataforseo import Emulator
+from tests.harness import LOGIN, PASSWORD, config_for, run_tap
+
+GET = "/v3/ai_optimization/gemini/llm_responses/task_get/"
+
+
+def responses(run) -> dict[str, dict]:
+    return {record["id"]: record for record in run.records("llm_responses")}
+
+
+def answer_of(emulator: Emulator, task_id: str) -> dict:
+    """The task_get answer of a task (collecting it, as another client would)."""
+    return requests.get(
+        emulator.url + GET + task_id, auth=(LOGIN, PASSWORD), timeout=10
+    ).json()
+
+
+def test_a_task_get_envelope_without_status_message_is_that_tasks_failure_record(
+    make_emulator,
+):
+    emulator = make_emulator(seed=240)
+    garbled, good = emulator.add_tasks(2, age=timedelta(hours=1))
+    body = answer_of(emulator, garbled)
+    del body["status_message"]
+    emulator.set_answer(garbled, body)
+
+    run = run_tap(config_for(emulator.url, max_retry_seconds=1))
+
+    assert run.returncode == 0, run.stderr
+    records = responses(run)
+    assert records[good]["raw_answer"] is None
+    assert "'status_message' is missing" in records[garbled]["status_message"]
+    assert json.loads(records[garbled]["raw_answer"]) == body
+
+
+def test_a_garbled_task_get_envelope_does_not_stop_the_next_run(make_emulator):
+    emulator = make_emulator(seed=241)
+    (garbled,) = emulator.add_tasks(1, age=timedelta(hours=1))
+    body = answer_of(emulator, garbled)
+    del body["status_message"]
+    emulator.set_answer(garbled, body)
+    first = run_tap(config_for(emulator.url, max_retry_seconds=1))
+    later = emulator.add_tasks(1)
+
+    again = run_tap(config_for(emulator.url, max_retry_seconds=1), state=first.last_state)
+
+    assert again.returncode == 0, again.stderr
+    assert set(responses(again)) == set(later)
