@@ -55,12 +55,13 @@ def soak(
         drain_failures = world.drain()
         checks = check(world, drain_failures)
         tasks = len(world.emulator.task_ids())
+        settled = world.emulator.settled
         posting_days = len({tag.split("/")[5] for tag in world.emulator.tags()})
     faults = ", ".join(f"{kind} {n}" for kind, n in sorted(world.faults.items()))
     summary = (
         f"seed {seed}: {days} days, {world.runs} collection runs, {world.posts} posts; "
         f"faults: {faults or 'none'}; tasks {tasks}; "
-        f"spend ${world.emulator.charged:.4f} against ${world.budget:.4f} x "
+        f"spend ${settled:.4f} settled against ${world.budget:.4f} x "
         f"{posting_days} days; wall {wall(started):.0f} s"
     )
     return checks, summary

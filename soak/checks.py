@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import typing as t
@@ -17,37 +18,24 @@ from tests import marts
 if t.TYPE_CHECKING:
     from soak.world import World
 
-#: The source tables the marts read, their keys and their loaded columns.
-TABLES: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
-    "llm_responses": (
-        ("id",),
-        {
-            "id": "varchar",
-            "se": "varchar",
-            "status_code": "bigint",
-            "tag": "varchar",
-            "user_prompt": "varchar",
-            "request_model_name": "varchar",
-            "model_name": "varchar",
-            "datetime": "timestamp",
-            "response_text": "varchar",
-        },
-    ),
-    "llm_response_citations": (
-        ("id", "item_index", "section_index", "annotation_index"),
-        {
-            "id": "varchar",
-            "se": "varchar",
-            "item_index": "bigint",
-            "section_index": "bigint",
-            "annotation_index": "bigint",
-            "title": "varchar",
-            "url": "varchar",
-            "direct_url": "varchar",
-            "domain": "varchar",
-        },
-    ),
+#: The source tables the marts read, and their keys.
+KEYS: dict[str, tuple[str, ...]] = {
+    "llm_responses": ("id",),
+    "llm_response_citations": ("id", "item_index", "section_index", "annotation_index"),
 }
+STAGING = Path(__file__).resolve().parents[1] / "transform" / "models" / "staging"
+_SOURCE = re.compile(r"source_or_empty\('dataforseo', '(\w+)', (\{.*?\})\)", re.DOTALL)
+
+
+def columns(table: str) -> dict[str, str]:
+    """The columns the staging model reads from a source table, and their types."""
+    sql = (STAGING / f"stg_dataforseo__{table}.sql").read_text(encoding="utf-8")
+    match = _SOURCE.search(sql)
+    if match is None or match[1] != table:
+        raise ValueError(f"no source_or_empty('dataforseo', '{table}', ...) in {sql}")
+    return ast.literal_eval(match[2])
+
+
 STATE_LIMIT = 1024
 
 
@@ -70,7 +58,7 @@ def rows(warehouse: Path) -> dict[str, dict[tuple[t.Any, ...], dict[str, t.Any]]
     for batch in sorted(warehouse.glob("batch-*.jsonl")):
         for line in batch.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
-            keys = TABLES.get(row["stream"], (("id",), {}))[0]
+            keys = KEYS.get(row["stream"], ("id",))
             record = row["record"]
             tables.setdefault(row["stream"], {})[tuple(record.get(k) for k in keys)] = (
                 record
@@ -89,10 +77,11 @@ def double_posts(world: World) -> dict[str, int]:
 
 
 def spend_by_period(world: World) -> dict[str, float]:
-    """What task_post charged in each period (the tag's period)."""
+    """What the tasks of each period (the tag's) cost in the end, settled."""
     spend: Counter[str] = Counter()
-    for tag in world.emulator.tags():
-        spend[tag.split("/")[5]] += world.emulator.post_cost
+    emulator = world.emulator
+    for tag, task_id in zip(emulator.tags(), emulator.task_ids(), strict=True):
+        spend[tag.split("/")[5]] += emulator.task_cost(task_id)
     return {period: round(usd, 6) for period, usd in spend.items()}
 
 
@@ -110,21 +99,25 @@ def load(
     path.unlink(missing_ok=True)
     with duckdb.connect(str(path)) as connection:
         connection.execute("create schema dataforseo")
-        for name, (_, columns) in TABLES.items():
-            spec = ", ".join(f'"{c}" {kind}' for c, kind in columns.items())
+        for name in KEYS:
+            loaded = columns(name)
+            spec = ", ".join(f'"{c}" {kind}' for c, kind in loaded.items())
             connection.execute(f"create table dataforseo.{name} ({spec})")
             values = [
-                [_value(record.get(c), kind) for c, kind in columns.items()]
+                [_value(record.get(c), kind) for c, kind in loaded.items()]
                 for record in tables.get(name, {}).values()
             ]
             if values:
-                marks = ", ".join("?" for _ in columns)
+                marks = ", ".join("?" for _ in loaded)
                 connection.executemany(
                     f"insert into dataforseo.{name} values ({marks})", values
                 )
 
 
 def _value(value: t.Any, kind: str) -> t.Any:
+    """A record's value as a loader stores it: JSON text for lists and objects."""
+    if isinstance(value, list | dict):
+        return json.dumps(value)
     if kind == "timestamp" and isinstance(value, str):
         moment = datetime.fromisoformat(value)
         return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -28,6 +28,10 @@ MACHINE_CLOCK = Path(__file__).resolve().parent / "machine_clock"
 WINDOW = 2.0
 #: A process still running after this long is killed and counted as stalled.
 STALL_SECONDS = 120.0
+#: How long the poster waits for a model's first task to settle (``--probe-seconds``):
+#: not at all. While it runs, the API's clock moves at the machine's pace, and the
+#: soak's tasks take a minute or more; a later run prices by the settled charge.
+PROBE_SECONDS = 0
 
 
 @dataclass
@@ -69,6 +73,8 @@ def post(
         str(config),
         "--prompts",
         str(prompts),
+        "--probe-seconds",
+        str(PROBE_SECONDS),
     ]
     with subprocess.Popen(
         command,
