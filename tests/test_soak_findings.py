@@ -51,7 +51,9 @@ def test_a_garbled_task_get_envelope_does_not_stop_the_next_run(make_emulator):
     first = run_tap(config_for(emulator.url, max_retry_seconds=1))
     later = emulator.add_tasks(1)
 
-    again = run_tap(config_for(emulator.url, max_retry_seconds=1), state=first.last_state)
+    again = run_tap(
+        config_for(emulator.url, max_retry_seconds=1), state=first.last_state
+    )
 
     assert again.returncode == 0, again.stderr
     assert set(responses(again)) == set(later)
