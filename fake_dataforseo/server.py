@@ -404,6 +404,15 @@ class Emulator:
         with self._lock:
             return sorted(due for due, _, _ in self._due)
 
+    def running(self, se: str = "gemini") -> dict[str, datetime]:
+        """The tasks not done yet (queued or handed), with their posting times."""
+        with self._lock:
+            return {
+                task.id: task.posted_at
+                for task in self._ledger.in_posting_order(se)
+                if task.status in ("queued", "handed")
+            }
+
     def task_get_counts(self) -> dict[str, int]:
         """Successful HTTP task_get calls per task id."""
         with self._lock:

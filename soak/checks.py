@@ -185,6 +185,16 @@ def check(world: World, drain_failures: int) -> list[Check]:
             f"largest {world.largest_state} bytes (mid-run checkpoints: up to "
             f"{world.largest_checkpoint}, pending tasks listed while id_list is out)",
         ),
+        Check(
+            "no committed watermark passes a running task",
+            not world.watermarks_past_running,
+            f"{len(world.watermarks_past_running)} committed states do"
+            + (
+                f" (first: {world.watermarks_past_running[0]})"
+                if world.watermarks_past_running
+                else ""
+            ),
+        ),
         Check("marts equal the Python reference", same, why),
         Check(
             "no traceback in any log",

@@ -32,6 +32,8 @@ STALL_SECONDS = 120.0
 #: not at all. While it runs, the API's clock moves at the machine's pace, and the
 #: soak's tasks take a minute or more; a later run prices by the settled charge.
 PROBE_SECONDS = 0
+#: The tap's STATE after this many ``llm_responses`` records (its own: 100).
+CHECKPOINT_EVERY = 3
 
 
 @dataclass
@@ -125,11 +127,11 @@ def collect(
     machine_time: float,
     kill: Kill | None = None,
     target_fails_after: int | None = None,
-) -> tuple[Outcome, dict[str, t.Any] | None]:
+) -> tuple[Outcome, list[dict[str, t.Any]]]:
     """``python -m tap_dataforseo_gemini --config … --state …`` into the target.
 
-    Returns the tap's outcome and the last state the target committed (None:
-    none). The messages pass through here so a kill point is a message count.
+    Returns the tap's outcome and every state the target committed, in order.
+    The messages pass through here so a kill point is a message count.
     """
     state_path = folder / "state-in.json"
     command = [sys.executable, "-m", "tap_dataforseo_gemini", "--config", str(config)]
@@ -141,9 +143,10 @@ def collect(
         target_command += ["--fail-after", str(target_fails_after)]
     env = environment(machine_time)
     committed: list[dict[str, t.Any]] = []
+    tap_env = {**env, "SOAK_CHECKPOINT_EVERY": str(CHECKPOINT_EVERY)}
     with (
         subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=log, env=env, cwd=folder
+            command, stdout=subprocess.PIPE, stderr=log, env=tap_env, cwd=folder
         ) as tap,
         subprocess.Popen(
             target_command,
@@ -169,9 +172,7 @@ def collect(
         committed = [json.loads(line) for line in target.stdout if line.strip()]
         target.wait()
         code = -9 if killed == "tap" else tap.wait()
-    return Outcome(code, stalled=stalled.is_set()), (
-        committed[-1] if committed else None
-    )
+    return Outcome(code, stalled=stalled.is_set()), committed
 
 
 def _kill(stalled: threading.Event, *processes: subprocess.Popen[bytes]) -> None:

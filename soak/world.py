@@ -73,6 +73,9 @@ HTTP_FAULTS = (
     (Fault.NOT_JSON, 1),
 )
 PATHS = ("tasks_ready", "task_get", "id_list")
+#: The share of tasks another client (a team's own script) collects as soon as
+#: they finish: the tap finds those through id_list alone.
+TAKEN_AS_DONE = 0.3
 
 
 def task_seconds(seed: int) -> t.Callable[[int], float]:
@@ -167,6 +170,8 @@ class World:
         self.budget = BUDGET_USD
         self.stalls = 0
         self.seen: set[Path] = set()
+        #: Committed watermarks past a running task, and those tasks.
+        self.watermarks_past_running: list[tuple[str, list[str]]] = []
 
     # ------------------------------------------------------------------ set-up
     def __enter__(self) -> World:
@@ -203,10 +208,18 @@ class World:
 
     # ------------------------------------------------------------------- clock
     def at(self, when: datetime) -> None:
-        """Move the API's clock to ``when`` (never back)."""
+        """Move the API's clock to ``when`` (never back); the other client collects."""
         delta = when - self.emulator.now()
         if delta > timedelta(0):
             self.emulator.advance_clock(delta)
+        taken = [
+            task_id
+            for task_id in self.emulator.ready_ids()
+            if random.Random(f"{self.seed}/taken/{task_id}").random() < TAKEN_AS_DONE
+        ]
+        if taken:
+            self.emulator.collect_by_other_client(taken)
+            self.faults["tasks taken as they finish"] += len(taken)
 
     def machine_time(self) -> float:
         """The machine's clock for a process started now: the API's plus the skew."""
@@ -330,10 +343,8 @@ class World:
             day.failed_runs += 1
         self.stalls += outcome.stalled
         # A run given another extractor's state commits to that state, not ours.
-        if committed is not None and state is not FOREIGN_STATE:
-            self.state = committed
-            self.states.append(committed)
-            self._measure(committed, completed=outcome.returncode == 0)
+        if state is not FOREIGN_STATE:
+            self.committed(committed, completed=outcome.returncode == 0)
         day.delivered += self._new_responses()
         self.last_run = self.emulator.now()
 
@@ -413,23 +424,47 @@ class World:
                 )
             self.runs += 1
             failures += outcome.returncode != 0
-            if committed is not None:
-                self.state = committed
-                self._measure(committed, completed=outcome.returncode == 0)
+            self.committed(committed, completed=outcome.returncode == 0)
         return failures
 
-    def _measure(self, state: dict[str, t.Any], *, completed: bool) -> None:
-        """Keep the sizes of the largest states (their JSON, as a state file holds).
+    def committed(self, states: list[dict[str, t.Any]], *, completed: bool) -> None:
+        """Keep the last state a run's target committed; check and measure each.
 
-        ``largest_state``: the state a completed run ends with; ``largest_checkpoint``:
-        any state a target committed, mid-run ones too.
+        Sizes are of the state's JSON, as a state file holds it:
+        ``largest_state`` of the state a completed run ends with,
+        ``largest_checkpoint`` of any state committed, mid-run ones too.
         """
-        text = json.dumps(state)
-        if len(text) > self.largest_checkpoint:
-            self.largest_checkpoint = len(text)
-            (self.folder / "largest-checkpoint.json").write_text(text)
-        if completed:
-            self.largest_state = max(self.largest_state, len(text))
+        for state in states:
+            text = json.dumps(state)
+            if len(text) > self.largest_checkpoint:
+                self.largest_checkpoint = len(text)
+                (self.folder / "largest-checkpoint.json").write_text(text)
+            self._check_watermark(state)
+        if states:
+            self.state = states[-1]
+            self.states.append(states[-1])
+            if completed:
+                size = len(json.dumps(self.state))
+                self.largest_state = max(self.largest_state, size)
+
+    def _check_watermark(self, state: dict[str, t.Any]) -> None:
+        """Note a committed ledger watermark past a task still running.
+
+        A crash right after that commit would leave the next runs reading
+        ``id_list`` from after that task: once another client takes it off
+        ``tasks_ready``, it is lost.
+        """
+        ledger = state.get("bookmarks", {}).get("llm_responses", {}).get("ledger")
+        if not ledger:
+            return
+        posted_from = datetime.fromisoformat(ledger["posted_from"])
+        passed = [
+            task_id
+            for task_id, posted in self.emulator.running().items()
+            if posted < posted_from
+        ]
+        if passed:
+            self.watermarks_past_running.append((ledger["posted_from"], passed))
 
 
 def wall(started: float) -> float:

@@ -15,6 +15,7 @@ import requests
 from fake_dataforseo import Emulator
 from soak import checks, runs
 from soak.__main__ import soak
+from soak.world import World
 from tests.harness import LOGIN, PASSWORD
 
 TASK = {"user_prompt": "What is the best CRM?", "model_name": "gemini-2.5-flash"}
@@ -128,3 +129,30 @@ def test_a_task_with_no_committed_row_counts_as_lost(
     loaded = {key[0] for key in checks.rows(tmp_path)["llm_responses"]}
 
     assert checks.lost(SimpleNamespace(emulator=emulator), loaded) == [second]
+
+
+def _ledger_state(posted_from: datetime) -> dict:
+    ledger = {"posted_from": posted_from.isoformat(), "done_after": None}
+    return {"bookmarks": {"llm_responses": {"ledger": ledger}}}
+
+
+def test_a_committed_watermark_past_a_running_task_is_noted(tmp_path: Path) -> None:
+    world = World(1, tmp_path)
+    (running,) = world.emulator.add_tasks(1, status="queued", age=timedelta(hours=2))
+    posted_from = world.emulator.now() - timedelta(hours=1)
+
+    world.committed([_ledger_state(posted_from)], completed=False)
+
+    assert world.watermarks_past_running == [(posted_from.isoformat(), [running])]
+
+
+def test_a_committed_watermark_at_a_running_tasks_posting_is_not_noted(
+    tmp_path: Path,
+) -> None:
+    world = World(1, tmp_path)
+    world.emulator.add_tasks(1, status="queued", age=timedelta(hours=2))
+    (posted,) = world.emulator.running().values()
+
+    world.committed([_ledger_state(posted)], completed=True)
+
+    assert world.watermarks_past_running == []
