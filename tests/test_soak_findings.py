@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import signal
 from datetime import UTC, datetime, timedelta
 
 import requests
 
 from fake_dataforseo import Emulator
 from tap_dataforseo_gemini.delivery import Entry, Watermark, reconcile
+from tap_dataforseo_gemini.tap import NAME
 from tests.harness import LOGIN, PASSWORD, config_for, run_tap
+from tests.test_interrupts import (  # noqa: F401 - slow_run is a fixture
+    read_until_records,
+    slow_run,
+    stderr_of,
+)
 
 T0 = datetime(2027, 3, 1, 6, tzinfo=UTC)
 
@@ -72,3 +79,20 @@ def test_a_mid_run_checkpoint_keeps_the_watermark_at_a_running_tasks_posting():
     plan = reconcile(entries, Watermark(T0 - hour), T0 + 5 * hour)
 
     assert plan.watermark_after(1).posted_from == T0
+
+
+def test_sigterm_after_the_target_closed_its_input_ends_with_one_line(
+    slow_run,  # noqa: F811 - the fixture imported above
+):
+    process = slow_run
+    read_until_records(process, 5)
+    process.stdout.close()
+    process.send_signal(signal.SIGTERM)
+
+    code = process.wait(timeout=30)
+
+    stderr = stderr_of(process)
+    assert code in {1, 143}
+    assert "Traceback" not in stderr
+    assert "Exception ignored" not in stderr
+    assert stderr.splitlines()[-1].startswith(f"{NAME}: error: ")
