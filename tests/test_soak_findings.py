@@ -96,3 +96,15 @@ def test_sigterm_after_the_target_closed_its_input_ends_with_one_line(
     assert "Traceback" not in stderr
     assert "Exception ignored" not in stderr
     assert stderr.splitlines()[-1].startswith(f"{NAME}: error: ")
+
+
+def test_a_foreign_state_is_refused_before_any_state_is_written(make_emulator):
+    emulator = make_emulator(seed=242)
+    emulator.add_tasks(2, age=timedelta(hours=1))
+    foreign = {"bookmarks": {"llm_responses": {"llm": "chat_gpt"}}}
+
+    run = run_tap(config_for(emulator.url), state=foreign)
+
+    assert run.returncode == 1
+    assert "belongs to llm chat_gpt" in run.stderr.splitlines()[-1]
+    assert [m for m in run.messages if m["type"] in {"STATE", "RECORD"}] == []
