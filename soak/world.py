@@ -76,6 +76,9 @@ PATHS = ("tasks_ready", "task_get", "id_list")
 #: The share of tasks another client (a team's own script) collects as soon as
 #: they finish: the tap finds those through id_list alone.
 TAKEN_AS_DONE = 0.3
+#: What a pending task adds to the state: its id in ``pending`` and its
+#: ``date_posted`` entry (``"<36>", `` and ``"<36>": "<25>", ``: 111 bytes).
+PENDING_BYTES = 112
 
 
 def task_seconds(seed: int) -> t.Callable[[int], float]:
@@ -159,7 +162,10 @@ class World:
         self.journal = folder / ".dataforseo-prompts" / "soak.jsonl"
         self.state: dict[str, t.Any] | None = None
         self.states: list[dict[str, t.Any]] = []
-        self.largest_state = 0
+        #: The largest state a completed run ended with: (bytes, tasks pending).
+        self.largest_state = (0, 0)
+        #: That state's size less its pending tasks' share, the most seen.
+        self.largest_unpending = 0
         self.largest_checkpoint = 0
         self.skew = timedelta(0)
         self.faults: Counter[str] = Counter()
@@ -431,8 +437,10 @@ class World:
         """Keep the last state a run's target committed; check and measure each.
 
         Sizes are of the state's JSON, as a state file holds it:
-        ``largest_state`` of the state a completed run ends with,
-        ``largest_checkpoint`` of any state committed, mid-run ones too.
+        ``largest_state`` of the state a completed run ends with (and how many
+        tasks it holds pending), ``largest_unpending`` of such a state less
+        :data:`PENDING_BYTES` a pending task, ``largest_checkpoint`` of any state
+        committed, mid-run ones too.
         """
         for state in states:
             text = json.dumps(state)
@@ -445,7 +453,10 @@ class World:
             self.states.append(states[-1])
             if completed:
                 size = len(json.dumps(self.state))
-                self.largest_state = max(self.largest_state, size)
+                pending = len(pending_of(self.state))
+                self.largest_state = max(self.largest_state, (size, pending))
+                unpending = size - PENDING_BYTES * pending
+                self.largest_unpending = max(self.largest_unpending, unpending)
 
     def _check_watermark(self, state: dict[str, t.Any]) -> None:
         """Note a committed ledger watermark past a task still running.
@@ -465,6 +476,12 @@ class World:
         ]
         if passed:
             self.watermarks_past_running.append((ledger["posted_from"], passed))
+
+
+def pending_of(state: dict[str, t.Any] | None) -> list[str]:
+    """The task ids a state holds pending."""
+    bookmarks = (state or {}).get("bookmarks", {})
+    return bookmarks.get("llm_responses", {}).get("pending", [])
 
 
 def wall(started: float) -> float:

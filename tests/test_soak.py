@@ -15,9 +15,12 @@ import requests
 from fake_dataforseo import Emulator
 from soak import checks, runs
 from soak.__main__ import soak
-from soak.world import World
+from soak.world import PENDING_BYTES, World
+from tap_dataforseo_gemini.delivery import Bookmark
+from tap_dataforseo_gemini.delivery import Task as DeliveryTask
 from tests.harness import LOGIN, PASSWORD
 
+POSTED = datetime(2027, 3, 2, 6, 0, 1, tzinfo=UTC)
 TASK = {"user_prompt": "What is the best CRM?", "model_name": "gemini-2.5-flash"}
 
 
@@ -156,3 +159,36 @@ def test_a_committed_watermark_at_a_running_tasks_posting_is_not_noted(
     world.committed([_ledger_state(posted)], completed=True)
 
     assert world.watermarks_past_running == []
+
+
+def test_a_pending_task_adds_at_most_pending_bytes_to_the_state() -> None:
+    state: dict = {}
+    bookmark = Bookmark(state, "gemini", "api.dataforseo.com")
+    bookmark.add([DeliveryTask("06221213-0696-0610-0000-c0cb1e01af0e", "2027-03-02")])
+    before = len(json.dumps(state))
+    task = DeliveryTask("03170210-0696-0615-0000-4a8286940e51", POSTED.isoformat())
+
+    bookmark.add([task])
+
+    assert 0 < len(json.dumps(state)) - before <= PENDING_BYTES
+
+
+def test_a_completed_runs_state_is_measured_less_its_pending_tasks(
+    tmp_path: Path,
+) -> None:
+    world = World(1, tmp_path)
+    pending = [f"{n:08d}-0696-0610-0000-c0cb1e01af0e" for n in range(5)]
+    state = {
+        "bookmarks": {
+            "llm_responses": {
+                "pending": pending,
+                "date_posted": dict.fromkeys(pending, POSTED.isoformat()),
+            }
+        }
+    }
+    size = len(json.dumps(state))
+
+    world.committed([state], completed=True)
+
+    assert world.largest_state == (size, 5)
+    assert world.largest_unpending == size - 5 * PENDING_BYTES
