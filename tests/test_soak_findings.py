@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import signal
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import requests
 
 from fake_dataforseo import Emulator
-from tap_dataforseo_gemini.delivery import Entry, Watermark, reconcile
 from tap_dataforseo_gemini.tap import NAME
 from tests.harness import LOGIN, PASSWORD, config_for, run_tap
 from tests.test_interrupts import (  # noqa: F401 - slow_run is a fixture
@@ -17,8 +16,6 @@ from tests.test_interrupts import (  # noqa: F401 - slow_run is a fixture
     slow_run,
     stderr_of,
 )
-
-T0 = datetime(2027, 3, 1, 6, tzinfo=UTC)
 
 GET = "/v3/ai_optimization/gemini/llm_responses/task_get/"
 
@@ -67,18 +64,6 @@ def test_a_garbled_task_get_envelope_does_not_stop_the_next_run(make_emulator):
 
     assert again.returncode == 0, again.stderr
     assert set(responses(again)) == set(later)
-
-
-def test_a_mid_run_checkpoint_keeps_the_watermark_at_a_running_tasks_posting():
-    hour = timedelta(hours=1)
-    entries = [
-        Entry("running", T0, None, "40602"),
-        Entry("first", T0 + hour, T0 + 2 * hour, "20000"),
-        Entry("second", T0 + 3 * hour, T0 + 4 * hour, "20000"),
-    ]
-    plan = reconcile(entries, Watermark(T0 - hour), T0 + 5 * hour)
-
-    assert plan.watermark_after(1).posted_from == T0
 
 
 def test_sigterm_after_the_target_closed_its_input_ends_with_one_line(
