@@ -6,29 +6,14 @@ import json
 import signal
 from datetime import timedelta
 
-import requests
-
-from fake_dataforseo import Emulator
 from tap_dataforseo_gemini.tap import NAME
-from tests.harness import LOGIN, PASSWORD, config_for, run_tap
+from tests.harness import config_for, run_tap
 from tests.test_interrupts import (  # noqa: F401 - slow_run is a fixture
     read_until_records,
     slow_run,
     stderr_of,
 )
-
-GET = "/v3/ai_optimization/gemini/llm_responses/task_get/"
-
-
-def responses(run) -> dict[str, dict]:
-    return {record["id"]: record for record in run.records("llm_responses")}
-
-
-def answer_of(emulator: Emulator, task_id: str) -> dict:
-    """The task_get answer of a task (collecting it, as another client would)."""
-    return requests.get(
-        emulator.url + GET + task_id, auth=(LOGIN, PASSWORD), timeout=10
-    ).json()
+from tests.test_survival import answer_of, responses
 
 
 def test_a_task_get_envelope_without_status_message_is_that_tasks_failure_record(
