@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo report report-png test lint format bench definition clean
+.PHONY: demo report report-png test lint format bench soak definition clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ format: $(STAMP)
 ## bench: throughput, rate-ceiling, limit-learning and memory figures (not tests); 10 s windows
 bench: $(STAMP)
 	$(BIN)/python -m bench --quick
+
+## soak: 30 simulated days of post, collect and dbt through seeded faults; invariants
+SEED ?= 1
+soak: $(STAMP)
+	$(BIN)/python -m soak --seed $(SEED) --days 30
 
 ## definition: tap-dataforseo-gemini.yml, hub/ and meltano.yml's extractor settings from --about
 definition: $(STAMP)

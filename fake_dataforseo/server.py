@@ -158,6 +158,8 @@ class Emulator(SurfaceEndpoints):
         self.post_status = "done"
         #: Seconds a task posted "done" waits in the queue (40602) before it is done.
         self.post_delay_seconds = 0.0
+        #: Or, when set, that wait drawn per task from its sequence number.
+        self.post_delays: Callable[[int], float] | None = None
         #: What task_post charges a created task, USD (base fee plus advance).
         self.post_cost = p.POST_COST
         #: A cost limit user_data does not show, USD: tasks past it get 40203.
@@ -272,9 +274,10 @@ class Emulator(SurfaceEndpoints):
         return datetime.now(UTC) + self._offset
 
     def advance_clock(self, delta: timedelta) -> None:
-        """Move the virtual clock forward by `delta`."""
+        """Move the virtual clock forward by `delta`; tasks due by then are done."""
         with self._lock:
             self._offset += delta
+        self._complete_due()
 
     # --------------------------------------------------------------------- tasks
     def add_tasks(
@@ -405,6 +408,20 @@ class Emulator(SurfaceEndpoints):
         with self._lock:
             now = self.now()
             return [t.id for t in self._ledger.ready(se, now - READY_WINDOW, now, None)]
+
+    def due_times(self) -> list[datetime]:
+        """When the posted tasks still queued will be done, soonest first."""
+        with self._lock:
+            return sorted(due for due, _, _ in self._due)
+
+    def running(self, se: str = "gemini") -> dict[str, datetime]:
+        """The tasks not done yet (queued or handed), with their posting times."""
+        with self._lock:
+            return {
+                task.id: task.posted_at
+                for task in self._ledger.in_posting_order(se)
+                if task.status in ("queued", "handed")
+            }
 
     def task_get_counts(self) -> dict[str, int]:
         """Successful HTTP task_get calls per task id."""
@@ -926,7 +943,9 @@ class Emulator(SurfaceEndpoints):
     def _post_one(self, se: str, params: dict[str, Any], now: datetime) -> Task:
         """Create one posted task; with a delay, done ones wait in the queue first."""
         status = self.post_status
-        delayed = status == "done" and self.post_delay_seconds > 0
+        seq = self._ledger.next_seq()
+        wait = self.post_delays(seq) if self.post_delays else self.post_delay_seconds
+        delayed = status == "done" and wait > 0
         task = self._create(
             se=se,
             params=params,
@@ -936,7 +955,7 @@ class Emulator(SurfaceEndpoints):
             now=now,
         )
         if delayed:
-            due = self.now() + timedelta(seconds=self.post_delay_seconds)
+            due = self.now() + timedelta(seconds=wait)
             heapq.heappush(self._due, (due, task.seq, task.id))
         return task
 

@@ -11,7 +11,7 @@ import typing as t
 from dataclasses import dataclass
 
 from tap_dataforseo_gemini import envelope
-from tap_dataforseo_gemini.errors import UnreadableAnswerError
+from tap_dataforseo_gemini.errors import MalformedAnswerError, UnreadableAnswerError
 
 if t.TYPE_CHECKING:
     from tap_dataforseo_gemini.api.client import Client
@@ -70,13 +70,17 @@ def task_get(client: Client, task_id: str, endpoint: str = "task_get") -> Answer
     A failed task is asked again a few times, quickly
     (``envelope.TASK_RETRY_WAITS``; a task-level 50000 too: the vendor's cure for
     it is posting the task again, so it is not retried for minutes); the last
-    answer stands. Request-level trouble is the client's to retry.
+    answer stands. Request-level trouble is the client's to retry; an answer
+    still not the documented envelope once the client gives up is this task's
+    (a failure record), so that it does not stop every later run.
     """
     for wait in (*envelope.TASK_RETRY_WAITS, None):
         try:
             tasks = client.send(endpoint, context={"id": task_id}, id=task_id)
         except UnreadableAnswerError as exc:
             return Unreadable(str(exc), exc.raw_answer)
+        except MalformedAnswerError as exc:
+            return Malformed(str(exc), exc.answer)
         answer = typed(tasks["tasks"])
         if wait is None or not isinstance(answer, Failed):
             return answer

@@ -123,7 +123,9 @@ def _parse(response: requests.Response, endpoint: str) -> dict[str, t.Any]:
     body = parse(response.content, endpoint)
     problem = _envelope_problem(body, endpoint)
     if problem:
-        raise MalformedAnswerError(f"malformed API answer from {endpoint}: {problem}")
+        raise MalformedAnswerError(
+            f"malformed API answer from {endpoint}: {problem}", answer=body
+        )
     return body
 
 

@@ -61,7 +61,21 @@ class TooManyInFlightError(TransientAPIError):
 
 
 class MalformedAnswerError(RetriableAPIError):
-    """The answer is not the JSON envelope the API documents."""
+    """The answer is not the JSON envelope the API documents.
+
+    ``answer`` is the body as parsed, when it is JSON (None: it is not).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        response: requests.Response | None = None,
+        *,
+        answer: object = None,
+    ) -> None:
+        """Keep the answer, when it is JSON, for a task's failure record."""
+        super().__init__(message, response)
+        self.answer = answer
 
 
 class InvalidConfigError(ValueError):

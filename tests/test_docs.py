@@ -13,7 +13,6 @@ DOCS = ROOT / "docs"
 #: Pages written on other branches of this session (issues 18, 20, 22, 24): linked
 #: from here before they exist. Remove each name once its page is merged.
 PAGES_TO_COME = {
-    "soak.md",
     "benchmarks.md",
 }
 #: The settings the SDK adds (the page names them in a sentence, not the table).
