@@ -1,0 +1,158 @@
+"""One task whose task_get never answers does not stop every run (issue h24-stall).
+
+A task whose ``task_get`` exhausts its retries while the API answers the rest is
+kept pending, with the count of runs that tried it, until it answers or has
+been tried by ``STUCK_RUNS`` runs; ``API_DOWN`` such tasks in a row stop the run.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from fake_dataforseo import Emulator, Fault
+from tap_dataforseo_gemini.delivery import STUCK_RUNS
+from tap_dataforseo_gemini.streams import API_DOWN
+from tests.harness import PASSWORD, Run, config_for, run_tap
+
+GET = "/v3/ai_optimization/gemini/llm_responses/task_get/"
+
+
+def settings(emulator: Emulator) -> dict[str, object]:
+    """Settings that give up on a request after two quick tries."""
+    return config_for(emulator.url, max_tries=2, max_retry_seconds=5)
+
+
+def stick(emulator: Emulator, task_id: str, fault: Fault = Fault.HTTP_500) -> None:
+    """Make every task_get of one task answer ``fault``."""
+    emulator.inject(fault, times=1000, path_contains=GET + task_id)
+
+
+def collected(run: Run) -> dict[str, dict]:
+    return {record["id"]: record for record in run.records("llm_responses")}
+
+
+def bookmark(run: Run) -> dict:
+    assert run.last_state is not None
+    return run.last_state["bookmarks"]["llm_responses"]
+
+
+def stuck_warnings(run: Run, task_id: str) -> list[str]:
+    return [
+        line
+        for line in run.stderr.splitlines()
+        if "WARNING" in line and task_id in line and "pending" in line
+    ]
+
+
+def test_one_stuck_task_does_not_stop_the_run_and_the_rest_are_delivered(
+    make_emulator,
+):
+    emulator = make_emulator(seed=241)
+    ids = emulator.add_tasks(4, age=timedelta(hours=1))
+    stuck = ids[1]
+    stick(emulator, stuck)
+    run = run_tap(settings(emulator))
+    assert run.returncode == 0, run.stderr
+    assert set(collected(run)) == set(ids) - {stuck}
+    assert bookmark(run)["pending"] == [stuck]
+    said = stuck_warnings(run, stuck)
+    assert len(said) == 1, run.stderr
+    assert "HTTP 500" in said[0]
+
+
+def test_a_stuck_task_is_tried_again_and_collected_once_it_answers(make_emulator):
+    emulator = make_emulator(seed=242)
+    ids = emulator.add_tasks(3, age=timedelta(hours=1))
+    stuck = ids[0]
+    stick(emulator, stuck, Fault.INTERNAL_50000)
+    first = run_tap(settings(emulator))
+    second = run_tap(settings(emulator), state=first.last_state)
+    assert second.returncode == 0, second.stderr
+    assert bookmark(second)["pending"] == [stuck]
+    assert bookmark(second)["tries"] == {stuck: 2}
+    emulator.clear_faults()
+    third = run_tap(settings(emulator), state=second.last_state)
+    assert third.returncode == 0, third.stderr
+    record = collected(third)[stuck]
+    assert record["status_code"] == 20000
+    assert record["raw_answer"] is None
+    assert bookmark(third)["pending"] == []
+    assert "tries" not in bookmark(third)
+
+
+def test_a_task_stuck_for_three_runs_is_a_failure_record_with_the_error(
+    make_emulator,
+):
+    emulator = make_emulator(seed=243)
+    ids = emulator.add_tasks(3, age=timedelta(hours=1))
+    stuck = ids[2]
+    stick(emulator, stuck)
+    state = None
+    runs = []
+    for _ in range(STUCK_RUNS):
+        runs.append(run_tap(settings(emulator), state=state))
+        assert runs[-1].returncode == 0, runs[-1].stderr
+        state = runs[-1].last_state
+    assert all(stuck not in collected(run) for run in runs[:-1])
+    record = collected(runs[-1])[stuck]
+    assert record["status_code"] is None
+    assert "HTTP 500" in json.loads(record["raw_answer"])["error"]
+    assert bookmark(runs[-1])["pending"] == []
+    assert "tries" not in bookmark(runs[-1])
+    again = run_tap(settings(emulator), state=state)
+    assert again.returncode == 0, again.stderr
+    assert collected(again) == {}
+
+
+def test_a_stuck_task_past_thirty_days_is_a_failure_record_at_once(make_emulator):
+    emulator = make_emulator(seed=244)
+    ids = emulator.add_tasks(2, age=timedelta(hours=1))
+    stuck = ids[0]
+    stick(emulator, stuck)
+    first = run_tap(settings(emulator))
+    assert first.returncode == 0, first.stderr
+    state = first.last_state
+    state["bookmarks"]["llm_responses"]["date_posted"][stuck] = (
+        "2020-01-01T00:00:00+00:00"
+    )
+    second = run_tap(settings(emulator), state=state)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(collected(second)[stuck]["raw_answer"])["error"]
+    assert bookmark(second)["pending"] == []
+
+
+def test_consecutive_stuck_task_gets_stop_the_run_with_nothing_marked_failed(
+    make_emulator,
+):
+    emulator = make_emulator(seed=245)
+    ids = emulator.add_tasks(API_DOWN + 2, age=timedelta(hours=1))
+    emulator.inject(Fault.HTTP_500, times=10_000, path_contains=GET)
+    run = run_tap(settings(emulator))
+    assert run.returncode != 0
+    assert "HTTP 500" in run.stderr
+    assert collected(run) == {}
+    for state in run.states:
+        saved = state.get("bookmarks", {}).get("llm_responses", {})
+        assert "tries" not in saved
+    emulator.clear_faults()
+    after = run_tap(settings(emulator), state=run.last_state)
+    assert after.returncode == 0, after.stderr
+    assert set(collected(after)) == set(ids)
+    assert all(r["raw_answer"] is None for r in collected(after).values())
+
+
+def test_the_count_of_runs_survives_in_a_small_state(make_emulator):
+    emulator = make_emulator(seed=246)
+    ids = emulator.add_tasks(5, age=timedelta(hours=1))
+    stuck = ids[3]
+    stick(emulator, stuck)
+    first = run_tap(settings(emulator))
+    assert bookmark(first)["tries"] == {stuck: 1}
+    second = run_tap(settings(emulator), state=first.last_state)
+    saved = bookmark(second)
+    assert saved["tries"] == {stuck: 2}
+    assert saved["pending"] == [stuck]
+    assert set(saved["date_posted"]) == {stuck}
+    assert len(json.dumps(second.last_state)) < 1000
+    assert PASSWORD not in second.stdout + second.stderr
