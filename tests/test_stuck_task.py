@@ -156,3 +156,21 @@ def test_the_count_of_runs_survives_in_a_small_state(make_emulator):
     assert set(saved["date_posted"]) == {stuck}
     assert len(json.dumps(second.last_state)) < 1000
     assert PASSWORD not in second.stdout + second.stderr
+
+
+def test_a_run_that_finds_the_api_down_writes_no_failure_record_of_a_stuck_task(
+    make_emulator,
+):
+    emulator = make_emulator(seed=247)
+    stuck = emulator.add_tasks(1, age=timedelta(hours=2))[0]
+    stick(emulator, stuck)
+    state = None
+    for _ in range(STUCK_RUNS - 1):
+        run = run_tap(settings(emulator), state=state)
+        assert run.returncode == 0, run.stderr
+        state = run.last_state
+    emulator.add_tasks(API_DOWN)
+    emulator.inject(Fault.HTTP_500, times=10_000, path_contains=GET)
+    down = run_tap(settings(emulator), state=state)
+    assert down.returncode != 0
+    assert collected(down) == {}
