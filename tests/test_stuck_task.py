@@ -8,10 +8,13 @@ been tried by ``STUCK_RUNS`` runs; ``API_DOWN`` such tasks in a row stop the run
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from fake_dataforseo import Emulator, Fault
-from tap_dataforseo_gemini.delivery import STUCK_RUNS
+from tap_dataforseo_gemini.delivery import STUCK_RUNS, Bookmark, Plan, Task
+from tap_dataforseo_gemini.errors import InvalidStateError
 from tap_dataforseo_gemini.streams import API_DOWN
 from tests.harness import PASSWORD, Run, config_for, run_tap
 
@@ -174,3 +177,19 @@ def test_a_run_that_finds_the_api_down_writes_no_failure_record_of_a_stuck_task(
     down = run_tap(settings(emulator), state=state)
     assert down.returncode != 0
     assert collected(down) == {}
+
+
+def test_tries_of_the_wrong_shape_are_invalid_state():
+    state = {"pending": ["a"], "date_posted": {"a": None}, "tries": {"a": "2"}}
+    with pytest.raises(InvalidStateError, match="tries must map task ids"):
+        Bookmark(state, "gemini", "api.dataforseo.com")
+
+
+def test_a_stuck_task_is_given_up_on_its_last_run_and_not_before():
+    state = {"pending": ["a"], "date_posted": {"a": None}}
+    plan = Plan(Bookmark(state, "gemini", "api.dataforseo.com"), [])
+    now = datetime(2026, 12, 4, tzinfo=UTC)
+    for _ in range(STUCK_RUNS - 1):
+        assert not plan.gives_up(Task("a"), now)
+        plan.bookmark.tried("a")
+    assert plan.gives_up(Task("a"), now)
