@@ -26,9 +26,23 @@ def settings(emulator: Emulator) -> dict[str, object]:
     return config_for(emulator.url, max_tries=2, max_retry_seconds=5)
 
 
-def stick(emulator: Emulator, task_id: str, fault: Fault = Fault.HTTP_500) -> None:
-    """Make every task_get of one task answer ``fault``."""
-    emulator.inject(fault, times=1000, path_contains=GET + task_id)
+def one_stuck(
+    emulator: Emulator, n: int, index: int, fault: Fault = Fault.HTTP_500
+) -> tuple[list[str], str]:
+    """Add ``n`` done tasks; every task_get of the ``index``-th answers ``fault``."""
+    ids = emulator.add_tasks(n, age=timedelta(hours=1))
+    emulator.inject(fault, times=1000, path_contains=GET + ids[index])
+    return ids, ids[index]
+
+
+def runs(emulator: Emulator, count: int, state: dict | None = None) -> list[Run]:
+    """``count`` runs in a row, each from the last one's state, each exiting 0."""
+    done = []
+    for _ in range(count):
+        done.append(run_tap(settings(emulator), state=state))
+        assert done[-1].returncode == 0, done[-1].stderr
+        state = done[-1].last_state
+    return done
 
 
 def collected(run: Run) -> dict[str, dict]:
@@ -52,11 +66,8 @@ def test_one_stuck_task_does_not_stop_the_run_and_the_rest_are_delivered(
     make_emulator,
 ):
     emulator = make_emulator(seed=241)
-    ids = emulator.add_tasks(4, age=timedelta(hours=1))
-    stuck = ids[1]
-    stick(emulator, stuck)
-    run = run_tap(settings(emulator))
-    assert run.returncode == 0, run.stderr
+    ids, stuck = one_stuck(emulator, 4, 1)
+    (run,) = runs(emulator, 1)
     assert set(collected(run)) == set(ids) - {stuck}
     assert bookmark(run)["pending"] == [stuck]
     said = stuck_warnings(run, stuck)
@@ -66,17 +77,12 @@ def test_one_stuck_task_does_not_stop_the_run_and_the_rest_are_delivered(
 
 def test_a_stuck_task_is_tried_again_and_collected_once_it_answers(make_emulator):
     emulator = make_emulator(seed=242)
-    ids = emulator.add_tasks(3, age=timedelta(hours=1))
-    stuck = ids[0]
-    stick(emulator, stuck, Fault.INTERNAL_50000)
-    first = run_tap(settings(emulator))
-    second = run_tap(settings(emulator), state=first.last_state)
-    assert second.returncode == 0, second.stderr
+    _, stuck = one_stuck(emulator, 3, 0, Fault.INTERNAL_50000)
+    _, second = runs(emulator, 2)
     assert bookmark(second)["pending"] == [stuck]
     assert bookmark(second)["tries"] == {stuck: 2}
     emulator.clear_faults()
-    third = run_tap(settings(emulator), state=second.last_state)
-    assert third.returncode == 0, third.stderr
+    (third,) = runs(emulator, 1, second.last_state)
     record = collected(third)[stuck]
     assert record["status_code"] == 20000
     assert record["raw_answer"] is None
@@ -88,39 +94,26 @@ def test_a_task_stuck_for_three_runs_is_a_failure_record_with_the_error(
     make_emulator,
 ):
     emulator = make_emulator(seed=243)
-    ids = emulator.add_tasks(3, age=timedelta(hours=1))
-    stuck = ids[2]
-    stick(emulator, stuck)
-    state = None
-    runs = []
-    for _ in range(STUCK_RUNS):
-        runs.append(run_tap(settings(emulator), state=state))
-        assert runs[-1].returncode == 0, runs[-1].stderr
-        state = runs[-1].last_state
-    assert all(stuck not in collected(run) for run in runs[:-1])
-    record = collected(runs[-1])[stuck]
+    _, stuck = one_stuck(emulator, 3, 2)
+    *before, last, again = runs(emulator, STUCK_RUNS + 1)
+    assert all(stuck not in collected(run) for run in before)
+    record = collected(last)[stuck]
     assert record["status_code"] is None
     assert "HTTP 500" in json.loads(record["raw_answer"])["error"]
-    assert bookmark(runs[-1])["pending"] == []
-    assert "tries" not in bookmark(runs[-1])
-    again = run_tap(settings(emulator), state=state)
-    assert again.returncode == 0, again.stderr
+    assert bookmark(last)["pending"] == []
+    assert "tries" not in bookmark(last)
     assert collected(again) == {}
 
 
 def test_a_stuck_task_past_thirty_days_is_a_failure_record_at_once(make_emulator):
     emulator = make_emulator(seed=244)
-    ids = emulator.add_tasks(2, age=timedelta(hours=1))
-    stuck = ids[0]
-    stick(emulator, stuck)
-    first = run_tap(settings(emulator))
-    assert first.returncode == 0, first.stderr
+    _, stuck = one_stuck(emulator, 2, 0)
+    (first,) = runs(emulator, 1)
     state = first.last_state
     state["bookmarks"]["llm_responses"]["date_posted"][stuck] = (
         "2020-01-01T00:00:00+00:00"
     )
-    second = run_tap(settings(emulator), state=state)
-    assert second.returncode == 0, second.stderr
+    (second,) = runs(emulator, 1, state)
     assert json.loads(collected(second)[stuck]["raw_answer"])["error"]
     assert bookmark(second)["pending"] == []
 
@@ -147,12 +140,9 @@ def test_consecutive_stuck_task_gets_stop_the_run_with_nothing_marked_failed(
 
 def test_the_count_of_runs_survives_in_a_small_state(make_emulator):
     emulator = make_emulator(seed=246)
-    ids = emulator.add_tasks(5, age=timedelta(hours=1))
-    stuck = ids[3]
-    stick(emulator, stuck)
-    first = run_tap(settings(emulator))
+    _, stuck = one_stuck(emulator, 5, 3)
+    first, second = runs(emulator, 2)
     assert bookmark(first)["tries"] == {stuck: 1}
-    second = run_tap(settings(emulator), state=first.last_state)
     saved = bookmark(second)
     assert saved["tries"] == {stuck: 2}
     assert saved["pending"] == [stuck]
@@ -165,16 +155,11 @@ def test_a_run_that_finds_the_api_down_writes_no_failure_record_of_a_stuck_task(
     make_emulator,
 ):
     emulator = make_emulator(seed=247)
-    stuck = emulator.add_tasks(1, age=timedelta(hours=2))[0]
-    stick(emulator, stuck)
-    state = None
-    for _ in range(STUCK_RUNS - 1):
-        run = run_tap(settings(emulator), state=state)
-        assert run.returncode == 0, run.stderr
-        state = run.last_state
+    one_stuck(emulator, 1, 0)
+    *_, last = runs(emulator, STUCK_RUNS - 1)
     emulator.add_tasks(API_DOWN)
     emulator.inject(Fault.HTTP_500, times=10_000, path_contains=GET)
-    down = run_tap(settings(emulator), state=state)
+    down = run_tap(settings(emulator), state=last.last_state)
     assert down.returncode != 0
     assert collected(down) == {}
 
