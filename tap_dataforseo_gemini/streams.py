@@ -385,7 +385,7 @@ class TaskResultsStream(TaskBookmarked, DataForSEOStream):
     def _deliver(
         self, task: delivery.Task, answer: collect.Answer, plan: delivery.Plan
     ) -> t.Generator[dict[str, t.Any], None, str]:
-        """Yield a task's record (a failure record if it failed or is unreadable).
+        """Yield a task's record (a failure record: it failed, is unreadable or stuck).
 
         A task not done yet stays pending instead.
         """
