@@ -17,7 +17,6 @@ from tap_dataforseo_gemini import envelope
 from tap_dataforseo_gemini.errors import (
     APIError,
     EndpointNotFoundError,
-    MalformedAnswerError,
     UnreadableAnswerError,
 )
 
@@ -100,8 +99,6 @@ def task_get(client: Client, task_id: str, endpoint: str = "task_get") -> Answer
             tasks = client.send(endpoint, context={"id": task_id}, id=task_id)
         except UnreadableAnswerError as exc:
             return Unreadable(str(exc), exc.raw_answer)
-        except MalformedAnswerError as exc:
-            return Malformed(str(exc), exc.answer)
         except EndpointNotFoundError:
             raise
         except STUCK as exc:

@@ -408,7 +408,10 @@ class TaskResultsStream(TaskBookmarked, DataForSEOStream):
         match answer:
             case collect.Stuck(error):
                 problem = f"task_get gave up: {error}"
-                return self._failure(task_id, None, problem, {"error": str(error)})
+                # A malformed envelope keeps what was answered; others, the error.
+                answered = getattr(error, "answer", None)
+                kept = {"error": str(error)} if answered is None else answered
+                return self._failure(task_id, None, problem, kept)
             case collect.Unreadable(problem, raw_answer):
                 record = self._failure(task_id, None, problem, None)
                 # Kept as safe JSON text (escaped, base64), or not at all (too large).
