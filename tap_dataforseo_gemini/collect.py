@@ -1,7 +1,7 @@
 """Collecting one task with ``task_get``: its answer, typed.
 
 ``task_get`` answers a list of tasks, an error, or nothing readable; callers get
-one of five kinds of :data:`Answer` instead, and write records from the kind.
+one of six kinds of :data:`Answer` instead, and write records from the kind.
 """
 
 from __future__ import annotations
@@ -10,8 +10,15 @@ import time
 import typing as t
 from dataclasses import dataclass
 
+import requests
+from singer_sdk.exceptions import RetriableAPIError
+
 from tap_dataforseo_gemini import envelope
-from tap_dataforseo_gemini.errors import MalformedAnswerError, UnreadableAnswerError
+from tap_dataforseo_gemini.errors import (
+    APIError,
+    EndpointNotFoundError,
+    UnreadableAnswerError,
+)
 
 if t.TYPE_CHECKING:
     from tap_dataforseo_gemini.api.client import Client
@@ -58,10 +65,22 @@ class NotReady:
     task: dict[str, t.Any]
 
 
+@dataclass(frozen=True)
+class Stuck:
+    """The request gave up (retries spent): an error not the credentials' or payment's.
+
+    It may be this task's alone, or the API's: the caller tells by the others.
+    """
+
+    error: Exception
+
+
 #: The answers written as a record (a failure record but for ``Collected``).
 Final = Collected | Failed | Malformed | Unreadable
 #: What one ``task_get`` comes to.
-Answer = Final | NotReady
+Answer = Final | NotReady | Stuck
+#: Request errors that may be one task's: not the credentials, payment or path.
+STUCK = (RetriableAPIError, requests.exceptions.RequestException, APIError)
 
 
 def task_get(client: Client, task_id: str, endpoint: str = "task_get") -> Answer:
@@ -72,15 +91,18 @@ def task_get(client: Client, task_id: str, endpoint: str = "task_get") -> Answer
     it is posting the task again, so it is not retried for minutes); the last
     answer stands. Request-level trouble is the client's to retry; an answer
     still not the documented envelope once the client gives up is this task's
-    (a failure record), so that it does not stop every later run.
+    (a failure record), so that it does not stop every later run; any other
+    error once it gives up (HTTP 5xx, 50000, a time-out) is :class:`Stuck`.
     """
     for wait in (*envelope.TASK_RETRY_WAITS, None):
         try:
             tasks = client.send(endpoint, context={"id": task_id}, id=task_id)
         except UnreadableAnswerError as exc:
             return Unreadable(str(exc), exc.raw_answer)
-        except MalformedAnswerError as exc:
-            return Malformed(str(exc), exc.answer)
+        except EndpointNotFoundError:
+            raise
+        except STUCK as exc:
+            return Stuck(exc)
         answer = typed(tasks["tasks"])
         if wait is None or not isinstance(answer, Failed):
             return answer

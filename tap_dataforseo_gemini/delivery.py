@@ -12,6 +12,8 @@ The state (``bookmarks.llm_responses``) is one flat object whatever the volume::
       "api_host": "api.dataforseo.com", # and where: another's state is refused
       "pending": ["<task id>", ...],    # listed, not yet delivered, oldest first
       "date_posted": {"<task id>": "<ISO 8601>" | null},  # of each pending id
+      "tries": {"<task id>": n},        # runs whose task_get gave up on a pending
+                                        # id (absent when none did)
       "ledger": {"posted_from": "<ISO 8601>", "done_after": "<ISO 8601>" | null}
     }
 
@@ -21,8 +23,10 @@ without ``llm``, ``api_host`` or ``date_posted``, is read and gets them.
 
 A run's :class:`Plan` is the pending tasks first, then (``same_run``) the tasks
 :func:`reconcile` finds, in posting order. Each task then takes one transition:
-*delivered* (its record, or its failure record, is written: it leaves pending)
-or *not ready* (it becomes pending). After either, the bookmark holds the
+*delivered* (its record, or its failure record, is written: it leaves pending),
+*not ready* (it becomes pending) or *stuck* (its ``task_get`` gave up while the
+API answered others: it stays pending, its ``tries`` counted, until it answers or
+:data:`STUCK_RUNS` runs have tried it). After either, the bookmark holds the
 checkpoint value: pending as it stands, and the watermark after the tasks handled
 so far. The stream records a transition only once the SDK has written the
 task's record, so a STATE message never vouches for a record not yet written.
@@ -58,6 +62,10 @@ LEDGER_KEPT = timedelta(days=180)
 DEFAULT_SOURCE = "llm_responses"
 #: ``id_list`` statuses of tasks not finished yet (``status`` is a code string).
 RUNNING = frozenset(str(code) for code in envelope.NOT_READY)
+#: A task whose ``task_get`` gives up in this many runs is a failure record: its
+#: trouble is its own (the API answered other calls), and retrying it forever
+#: would keep it pending, and the state growing, for good.
+STUCK_RUNS = 3
 #: The lowest error code: 2xxxx (``20000`` Ok., ``20100`` Task Created.) are not.
 FIRST_ERROR = 40000
 
@@ -110,6 +118,14 @@ class Bookmark:
                 "invalid state: bookmarks.llm_responses.date_posted must map task "
                 "ids to dates"
             )
+        tries = state.get("tries", {})
+        if not isinstance(tries, dict) or not all(
+            type(n) is int for n in tries.values()
+        ):
+            raise InvalidStateError(
+                "invalid state: bookmarks.llm_responses.tries must map task ids to "
+                "counts of runs"
+            )
         self._state = state
         self._pending = set(pending)
 
@@ -137,6 +153,22 @@ class Bookmark:
             self._pending.discard(task_id)
             self._state["pending"].remove(task_id)
         self._state["date_posted"].pop(task_id, None)
+        self._forget_tries(task_id)
+
+    def tries(self, task_id: str) -> int:
+        """How many runs have given up on a pending task's ``task_get``."""
+        return self._state.get("tries", {}).get(task_id, 0)
+
+    def tried(self, task_id: str) -> None:
+        """One more run gave up on a pending task's ``task_get``."""
+        self._state.setdefault("tries", {})[task_id] = self.tries(task_id) + 1
+
+    def _forget_tries(self, task_id: str) -> None:
+        tries = self._state.get("tries")
+        if tries is not None:
+            tries.pop(task_id, None)
+            if not tries:
+                del self._state["tries"]
 
     @property
     def ledger(self) -> object:
@@ -559,6 +591,27 @@ class Plan:
         self._check_next(task)
         self.bookmark.add([task])
         self._handle()
+
+    def stuck(self, task: Task) -> None:
+        """The task's ``task_get`` gave up: it stays pending, one more run counted."""
+        self._check_next(task)
+        self.bookmark.add([task])
+        self.bookmark.tried(task.id)
+        self._handle()
+
+    def gives_up(self, task: Task, now: datetime) -> bool:
+        """Whether a stuck task is now a failure record rather than pending again.
+
+        It is once :data:`STUCK_RUNS` runs have tried it (this one too), or once
+        ``task_get`` no longer keeps it (posted over :data:`RESULTS_KEPT` ago).
+        """
+        if self.bookmark.tries(task.id) + 1 >= STUCK_RUNS:
+            return True
+        try:
+            posted = datetime.fromisoformat(task.date_posted or "")
+        except ValueError:  # unknown, or not a date: the count decides
+            return False
+        return posted.tzinfo is not None and posted < now - RESULTS_KEPT
 
     def _check_next(self, task: Task) -> None:
         """Refuse a transition for any task but the next one in plan order.

@@ -52,6 +52,10 @@ CHECKPOINT_EVERY = 100
 #: DataForSEO's sandbox: its task_get answers this dummy task whatever id is asked.
 SANDBOX_HOSTS = frozenset({"sandbox.dataforseo.com"})
 SANDBOX_TASK_ID = "00000000-0000-0000-0000-000000000000"
+#: This many ``task_get`` calls giving up in a row (plan order) mean the API is
+#: down, not one task stuck: the run stops, none of them counted. Small, as each
+#: has spent its retries; more than one, so one stuck task never stops a run.
+API_DOWN = 3
 
 
 def posted(record: dict[str, t.Any]) -> datetime:
@@ -330,9 +334,17 @@ class TaskResultsStream(TaskBookmarked, DataForSEOStream):
             workers=workers,
             window=2 * workers,
         )
+        stuck: list[tuple[delivery.Task, collect.Stuck]] = []
         try:
             for task, answer in answers:
+                if isinstance(answer, collect.Stuck):
+                    stuck.append((task, answer))
+                    if len(stuck) >= API_DOWN:
+                        raise stuck[0][1].error
+                    continue
+                yield from self._unstick(stuck, plan, progress)
                 progress.count((yield from self._deliver(task, answer, plan)))
+            yield from self._unstick(stuck, plan, progress)
         finally:
             self.progress = None
         if not plan.tasks:
@@ -345,10 +357,35 @@ class TaskResultsStream(TaskBookmarked, DataForSEOStream):
     def _task_get(self, task: delivery.Task) -> collect.Answer:
         return self.task_get(task.id)
 
+    def _unstick(
+        self,
+        stuck: list[tuple[delivery.Task, collect.Stuck]],
+        plan: delivery.Plan,
+        progress: Progress,
+    ) -> Iterator[dict[str, t.Any]]:
+        """Handle stuck tasks, the API having answered since (or the plan ended).
+
+        Each stays pending for a later run, or is a failure record once
+        ``plan.gives_up`` on it; the list is emptied.
+        """
+        now = self.api_clock.now()
+        for task, answer in stuck:
+            if plan.gives_up(task, now):
+                progress.count((yield from self._deliver(task, answer, plan)))
+                continue
+            self.logger.warning(
+                "Task %s: task_get gave up (%s): kept pending for the next run",
+                task.id,
+                answer.error,
+            )
+            plan.stuck(task)
+            progress.count("stuck")
+        stuck.clear()
+
     def _deliver(
         self, task: delivery.Task, answer: collect.Answer, plan: delivery.Plan
     ) -> t.Generator[dict[str, t.Any], None, str]:
-        """Yield a task's record (a failure record if it failed or is unreadable).
+        """Yield a task's record (a failure record: it failed, is unreadable or stuck).
 
         A task not done yet stays pending instead.
         """
@@ -364,9 +401,17 @@ class TaskResultsStream(TaskBookmarked, DataForSEOStream):
             return "collected"
         return "failed"
 
-    def _record(self, task_id: str, answer: collect.Final) -> dict[str, t.Any]:
+    def _record(
+        self, task_id: str, answer: collect.Final | collect.Stuck
+    ) -> dict[str, t.Any]:
         """The record of one ``task_get`` answer, keyed by the id asked for."""
         match answer:
+            case collect.Stuck(error):
+                problem = f"task_get gave up: {error}"
+                # A malformed envelope keeps what was answered; others, the error.
+                answered = getattr(error, "answer", None)
+                kept = {"error": str(error)} if answered is None else answered
+                return self._failure(task_id, None, problem, kept)
             case collect.Unreadable(problem, raw_answer):
                 record = self._failure(task_id, None, problem, None)
                 # Kept as safe JSON text (escaped, base64), or not at all (too large).

@@ -8,9 +8,9 @@ from urllib.parse import unquote
 import pytest
 
 from fake_dataforseo import Fault
-from tap_dataforseo_gemini.collect import Collected, Unreadable
+from tap_dataforseo_gemini.collect import Collected, Stuck, Unreadable
 from tap_dataforseo_gemini.errors import DeadlineExceededError
-from tap_dataforseo_gemini.streams import LlmResponsesStream
+from tap_dataforseo_gemini.streams import API_DOWN, LlmResponsesStream
 from tap_dataforseo_gemini.tap import NAME, TapDataForSEOGemini
 from tests.harness import config_for, run_tap
 
@@ -38,8 +38,10 @@ def test_an_answer_that_drips_fails_at_the_request_deadline(emulator):
     emulator.inject(Fault.DRIP, path_contains="task_get")
     stream = collector(emulator.url, request_timeout=1, max_tries=1)
     started = time.monotonic()
+    stuck = stream.task_get(emulator.add_tasks(1)[0])
+    assert isinstance(stuck, Stuck)
     with pytest.raises(DeadlineExceededError, match="request_timeout"):
-        stream.task_get(emulator.add_tasks(1)[0])
+        raise stuck.error
     # The whole answer would take minutes at one byte a tenth of a second.
     assert time.monotonic() - started < 5
 
@@ -91,7 +93,7 @@ def test_a_task_past_the_size_cap_is_a_failure_record_and_the_run_goes_on(emulat
 
 
 def test_a_run_whose_answers_never_finish_ends_with_one_line(emulator):
-    emulator.add_tasks(1)
+    emulator.add_tasks(API_DOWN)  # fewer in a row: one task's trouble, kept pending
     emulator.inject(Fault.DRIP, times=9, path_contains="task_get")
     run = run_tap(config_for(emulator.url, request_timeout=1, max_tries=1))
     assert run.returncode == 1

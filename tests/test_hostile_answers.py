@@ -171,8 +171,10 @@ def test_an_answer_past_1_mib_waits_its_turn_while_another_is_read(make_emulator
     stream = collector(emulator.url, request_timeout=1, max_tries=1)
     assert body.LARGE_ANSWER.acquire(timeout=5)  # another answer past 1 MiB
     try:
+        stuck = stream.task_get(large)
+        assert isinstance(stuck, collect.Stuck)
         with pytest.raises(DeadlineExceededError, match="request_timeout"):
-            stream.task_get(large)
+            raise stuck.error
         emulator.set_answer(
             small, {"status_code": 20000, "status_message": "Ok.", "tasks": []}
         )

@@ -10,6 +10,7 @@ import requests
 from singer_sdk.exceptions import RetriableAPIError
 
 from fake_dataforseo import Fault
+from tap_dataforseo_gemini.collect import Stuck
 from tap_dataforseo_gemini.errors import AnswerTooLargeError
 from tap_dataforseo_gemini.streams import LlmResponsesStream
 from tap_dataforseo_gemini.tap import TapDataForSEOGemini
@@ -45,8 +46,10 @@ def test_retries_end_once_max_retry_seconds_are_spent(emulator):
     task_id = emulator.add_tasks(1)[0]
     emulator.inject(Fault.HTTP_500, times=50, path_contains="task_get")
     stream = collector(emulator.url, max_tries=6, max_retry_seconds=1)
+    stuck = stream.task_get(task_id)
+    assert isinstance(stuck, Stuck)
     with pytest.raises(RetriableAPIError, match="HTTP 500"):
-        stream.task_get(task_id)
+        raise stuck.error
     tries = [r for r in emulator.requests if "task_get" in r.path]
     # Waits of up to 1, 2, 4, 8 s (full jitter) pass one second long before 6 tries.
     assert len(tries) < 6

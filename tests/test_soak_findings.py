@@ -16,7 +16,7 @@ from tests.test_interrupts import (  # noqa: F401 - slow_run is a fixture
 from tests.test_survival import answer_of, responses
 
 
-def test_a_task_get_envelope_without_status_message_is_that_tasks_failure_record(
+def test_an_envelope_without_status_message_is_pending_then_a_failure_record(
     make_emulator,
 ):
     emulator = make_emulator(seed=240)
@@ -24,14 +24,18 @@ def test_a_task_get_envelope_without_status_message_is_that_tasks_failure_record
     body = answer_of(emulator, garbled)
     del body["status_message"]
     emulator.set_answer(garbled, body)
+    config = config_for(emulator.url, max_retry_seconds=1)
 
-    run = run_tap(config_for(emulator.url, max_retry_seconds=1))
+    first = run_tap(config)
+    second = run_tap(config, state=first.last_state)
+    third = run_tap(config, state=second.last_state)
 
-    assert run.returncode == 0, run.stderr
-    records = responses(run)
-    assert records[good]["raw_answer"] is None
-    assert "'status_message' is missing" in records[garbled]["status_message"]
-    assert json.loads(records[garbled]["raw_answer"]) == body
+    assert [run.returncode for run in (first, second, third)] == [0, 0, 0]
+    assert set(responses(first)) == {good}
+    assert responses(second) == {}
+    record = responses(third)[garbled]
+    assert "'status_message' is missing" in record["status_message"]
+    assert json.loads(record["raw_answer"]) == body
 
 
 def test_a_garbled_task_get_envelope_does_not_stop_the_next_run(make_emulator):
