@@ -187,7 +187,7 @@ class TapDataForSEOGemini(Tap):
         Never into the middle of a message: the writer stops at the next message
         boundary (``shutdown.Writer.stop``).
         """
-        t.cast("Writer", self.message_writer).stop(signum)
+        self.writer.stop(signum)
 
     @cached_property
     def shared(self) -> Shared:
@@ -196,11 +196,17 @@ class TapDataForSEOGemini(Tap):
 
     @override
     def sync_all(self) -> None:
-        """Sync every stream, then log the run's request metrics in one line."""
+        """Sync every stream, log the request metrics in one line, write the rest."""
         try:
             super().sync_all()
         finally:
             self.shared.request_metrics.log(self.logger)
+            self.writer.flush()
+
+    @property
+    def writer(self) -> Writer:
+        """The Singer writer, which holds records until a batch is full."""
+        return t.cast("Writer", self.message_writer)
 
     @classmethod
     def get_singer_command(cls) -> click.Command:
