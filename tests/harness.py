@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import logging
@@ -127,7 +128,8 @@ def run_tap(
     The same entry point (``main()`` with the same arguments and files), its
     stdout and stderr captured, its exit code from ``SystemExit``. What a run
     changes in the process (logging handlers and levels, signal handlers, the
-    excepthook, warning filters, the password mask, the environment) is put back
+    excepthook, warning filters, the password mask, the environment, the objects
+    frozen for the garbage collector) is put back
     afterwards. Runs stopped by a signal or a closed pipe need a real process:
     use ``run_process`` (or ``tap_args``) for those.
     """
@@ -198,6 +200,7 @@ def _process_state_restored(env: dict[str, str] | None) -> t.Iterator[None]:
         yield
     finally:
         os._exit = saved_exit
+        gc.unfreeze()
         os.environ.clear()
         os.environ.update(saved_env)
         logging.captureWarnings(capture=False)
