@@ -110,7 +110,7 @@ group by day, 2, brand
 order by day, 2, brand
 """
 _MENTION_RATE = """
-select {series} as se, coalesce(model_name, '(unknown)') as model_name, brand,
+select {series} as se, coalesce(model_name, {series}) as model_name, brand,
     sum(answers) as answers, sum(answers_mentioning) as answers_mentioning
 from {schema}.geo_brand_visibility
 group by 1, model_name, brand

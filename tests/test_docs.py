@@ -10,11 +10,6 @@ from tests.readme import README
 
 ROOT = README.parent
 DOCS = ROOT / "docs"
-#: Pages written on other branches of this session (issues 18, 20, 22, 24): linked
-#: from here before they exist. Remove each name once its page is merged.
-PAGES_TO_COME = {
-    "benchmarks.md",
-}
 #: The settings the SDK adds (the page names them in a sentence, not the table).
 SDK_SETTINGS = {
     "stream_maps",
@@ -68,8 +63,6 @@ def test_every_relative_link_leads_to_a_file_and_heading() -> None:
     checked = 0
     for page, target, anchor in links():
         path = (page.parent / target).resolve() if target else page
-        if path.name in PAGES_TO_COME and not path.exists():
-            continue
         assert path.exists(), f"{page.name}: {target}"
         if anchor and path.suffix == ".md":
             assert anchor in anchors(path), f"{page.name}: {target}#{anchor}"

@@ -302,3 +302,14 @@ def test_the_report_page_has_the_surfaces_chart_with_intervals_and_n(
     assert "ai_mode (Google&#x27;s AI Mode)" in section
     assert "google (ai_mode)" in section
     assert "67% (n=3)" in section
+
+
+def test_a_surface_without_model_names_is_charted_under_its_series_name(
+    warehouse: Path,
+) -> None:
+    figures = data.read(warehouse, MARTS)
+    ai_mode = {
+        row["model_name"] for row in figures.mention_rate if "ai_mode" in row["se"]
+    }
+
+    assert ai_mode == {"google (ai_mode)"}
