@@ -599,13 +599,14 @@ class Plan:
         self.bookmark.tried(task.id)
         self._handle()
 
-    def gives_up(self, task: Task, now: datetime) -> bool:
+    def gives_up(self, task: Task, now: datetime, *, counted: bool = True) -> bool:
         """Whether a stuck task is now a failure record rather than pending again.
 
-        It is once :data:`STUCK_RUNS` runs have tried it (this one too), or once
-        ``task_get`` no longer keeps it (posted over :data:`RESULTS_KEPT` ago).
+        It is once :data:`STUCK_RUNS` runs have tried it (this one too, when
+        ``counted``), or once ``task_get`` no longer keeps it (posted over
+        :data:`RESULTS_KEPT` ago).
         """
-        if self.bookmark.tries(task.id) + 1 >= STUCK_RUNS:
+        if counted and self.bookmark.tries(task.id) + 1 >= STUCK_RUNS:
             return True
         try:
             posted = datetime.fromisoformat(task.date_posted or "")

@@ -335,6 +335,7 @@ class TaskResultsStream(TaskBookmarked, DataForSEOStream):
             window=2 * workers,
         )
         stuck: list[tuple[delivery.Task, collect.Stuck]] = []
+        answered = False
         try:
             for task, answer in answers:
                 if isinstance(answer, collect.Stuck):
@@ -342,9 +343,10 @@ class TaskResultsStream(TaskBookmarked, DataForSEOStream):
                     if len(stuck) >= API_DOWN:
                         raise stuck[0][1].error
                     continue
-                yield from self._unstick(stuck, plan, progress)
+                answered = True
+                yield from self._unstick(stuck, plan, progress, answered)
                 progress.count((yield from self._deliver(task, answer, plan)))
-            yield from self._unstick(stuck, plan, progress)
+            yield from self._unstick(stuck, plan, progress, answered)
         finally:
             self.progress = None
         if not plan.tasks:
@@ -362,23 +364,29 @@ class TaskResultsStream(TaskBookmarked, DataForSEOStream):
         stuck: list[tuple[delivery.Task, collect.Stuck]],
         plan: delivery.Plan,
         progress: Progress,
+        answered: bool,
     ) -> Iterator[dict[str, t.Any]]:
         """Handle stuck tasks, the API having answered since (or the plan ended).
 
         Each stays pending for a later run, or is a failure record once
-        ``plan.gives_up`` on it; the list is emptied.
+        ``plan.gives_up`` on it; the list is emptied. A run in which no
+        ``task_get`` answered proves nothing against a task: it counts no try.
         """
         now = self.api_clock.now()
         for task, answer in stuck:
-            if plan.gives_up(task, now):
+            if plan.gives_up(task, now, counted=answered):
                 progress.count((yield from self._deliver(task, answer, plan)))
                 continue
             self.logger.warning(
-                "Task %s: task_get gave up (%s): kept pending for the next run",
+                "Task %s: task_get gave up (%s): kept pending for the next run%s",
                 task.id,
                 answer.error,
+                "" if answered else " (no task_get answered this run: not counted)",
             )
-            plan.stuck(task)
+            if answered:
+                plan.stuck(task)
+            else:
+                plan.not_ready(task)
             progress.count("stuck")
         stuck.clear()
 

@@ -36,9 +36,15 @@ def one_stuck(
 
 
 def runs(emulator: Emulator, count: int, state: dict | None = None) -> list[Run]:
-    """``count`` runs in a row, each from the last one's state, each exiting 0."""
+    """``count`` runs in a row, each from the last one's state, each exiting 0.
+
+    A new task is done before each run but the first, so that each run has a
+    ``task_get`` that answers (a run where none answers counts no try).
+    """
     done = []
-    for _ in range(count):
+    for number in range(count):
+        if number:
+            emulator.add_tasks(1)
         done.append(run_tap(settings(emulator), state=state))
         assert done[-1].returncode == 0, done[-1].stderr
         state = done[-1].last_state
@@ -102,7 +108,7 @@ def test_a_task_stuck_for_three_runs_is_a_failure_record_with_the_error(
     assert "HTTP 500" in json.loads(record["raw_answer"])["error"]
     assert bookmark(last)["pending"] == []
     assert "tries" not in bookmark(last)
-    assert collected(again) == {}
+    assert stuck not in collected(again)
 
 
 def test_a_stuck_task_past_thirty_days_is_a_failure_record_at_once(make_emulator):
@@ -155,7 +161,7 @@ def test_a_run_that_finds_the_api_down_writes_no_failure_record_of_a_stuck_task(
     make_emulator,
 ):
     emulator = make_emulator(seed=247)
-    one_stuck(emulator, 1, 0)
+    one_stuck(emulator, 2, 0)
     *_, last = runs(emulator, STUCK_RUNS - 1)
     emulator.add_tasks(API_DOWN)
     emulator.inject(Fault.HTTP_500, times=10_000, path_contains=GET)
@@ -178,3 +184,18 @@ def test_a_stuck_task_is_given_up_on_its_last_run_and_not_before():
         assert not plan.gives_up(Task("a"), now)
         plan.bookmark.tried("a")
     assert plan.gives_up(Task("a"), now)
+
+
+def test_runs_where_no_task_get_answers_count_no_try_against_a_stuck_task(
+    make_emulator,
+):
+    emulator = make_emulator(seed=249)
+    _, stuck = one_stuck(emulator, 1, 0)
+    state = None
+    for _ in range(STUCK_RUNS + 1):
+        (run,) = runs(emulator, 1, state)
+        state = run.last_state
+        assert collected(run) == {}
+        assert bookmark(run)["pending"] == [stuck]
+        assert "tries" not in bookmark(run)
+        assert "not counted" in stuck_warnings(run, stuck)[0]
