@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from datetime import timedelta
 
 import pytest
 from singer_sdk.singerlib import RecordMessage, SchemaMessage, StateMessage
@@ -12,6 +13,7 @@ from singer_sdk.singerlib import RecordMessage, SchemaMessage, StateMessage
 from fake_dataforseo.faults import Fault
 from tap_dataforseo_gemini import shutdown
 from tap_dataforseo_gemini.shutdown import HELD_BYTES, Writer
+from tap_dataforseo_gemini.streams import API_DOWN
 from tests.harness import config_for, run_tap
 
 
@@ -118,11 +120,13 @@ def test_a_signal_writes_the_held_records_then_the_last_state_again(monkeypatch)
 
 def test_a_run_ending_on_an_error_writes_the_records_it_collected(make_emulator):
     emulator = make_emulator(seed=24)
-    ids = emulator.add_tasks(4)
-    emulator.inject(Fault.HTTP_500, times=1000, path_contains=f"task_get/{ids[0]}")
+    first = emulator.add_tasks(2, age=timedelta(hours=2))
+    down = emulator.add_tasks(API_DOWN, age=timedelta(hours=1))
+    # API_DOWN task_gets in a row give up: the API is down and the run stops.
+    for task_id in down:
+        emulator.inject(Fault.HTTP_500, times=1000, path_contains=f"task_get/{task_id}")
     run = run_tap(config_for(emulator.url, max_tries=1))
     assert run.returncode == 1
-    # Collected before the failing task's turn, after the last STATE: still written.
+    # Collected before the failing tasks' turn, after the last STATE: still written.
     collected = [r["id"] for r in run.records("llm_responses")]
-    assert collected
-    assert ids[0] not in collected
+    assert sorted(collected) == sorted(first)
