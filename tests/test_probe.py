@@ -76,7 +76,7 @@ def test_a_models_other_tasks_are_left_for_a_later_run_until_one_charge_settles(
     (line,) = [line for line in err.splitlines() if "left for a later run" in line]
     assert line.endswith(
         f"4 tasks left for a later run: no charge of gemini {FLASH} has settled in "
-        "id_list within 0.2 s; they are never posted on the price table's estimate"
+        "id_list within 0.2 s; a task is never posted on the price table's estimate"
     )
 
 
