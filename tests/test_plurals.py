@@ -13,8 +13,7 @@ from demo.summary import summarize
 from tap_dataforseo_gemini.progress import Progress
 from tap_dataforseo_gemini.rate_limit import LIMIT_HEADER, RateLimiter, RateLimits
 from tests.test_demo_ai_mode import with_ai_mode
-from tests.test_money import questions
-from tests.test_prompts import post, prompts_file
+from tests.test_probe import post_while_queued
 
 if t.TYPE_CHECKING:
     from collections.abc import Callable
@@ -73,10 +72,7 @@ def test_rate_limit_lines_say_call_for_one_call(
 def test_a_posting_run_holding_one_task_says_task(
     emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emulator.post_status = "queued"
-    prompts = prompts_file(tmp_path, prompts=questions(2))
-
-    code, _, err = post(emulator, prompts, capsys, "--probe-seconds", "0.1")
+    code, _, err = post_while_queued(emulator, tmp_path, capsys, 2, "0.1")
 
     assert code == 0, err
     assert "1 task left for a later run: no charge of gemini" in err
