@@ -29,6 +29,7 @@ from demo.summary import summarize
 from report.__main__ import write as write_report
 from report.data import ReportError
 from tap_dataforseo_gemini.prompts import plan, prompt_set, surfaces
+from tap_dataforseo_gemini.words import counted
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "output"
@@ -57,12 +58,13 @@ def demo() -> None:
     prompts.journal.unlink(missing_ok=True)  # a new emulator: nothing posted yet
     started = time.monotonic()
     with emulator.running(ROOT) as api:
-        print(f"Emulator: {api.tasks} tasks at {api.url}")
+        print(f"Emulator: {counted(api.tasks, 'task')} at {api.url}")
         env = pipeline.environment(api.url, emulator.LOGIN, emulator.PASSWORD, PROMPTS)
         print(f"{pipeline.command(*pipeline.INSTALL)} ...", flush=True)
         pipeline.install(ROOT, LOG, env)
         print(
-            f"{pipeline.command(*pipeline.RUN)} (posts {len(planned)} tasks) ...",
+            f"{pipeline.command(*pipeline.RUN)} "
+            f"(posts {counted(len(planned), 'task')}) ...",
             flush=True,
         )
         pipeline.run(ROOT, LOG, env)

@@ -9,6 +9,7 @@ import duckdb
 
 from demo.errors import DemoError
 from report.stats import wilson
+from tap_dataforseo_gemini.words import counted
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -45,7 +46,7 @@ class Summary:
         width = max(len(str(name)) for name, _ in named)
         return [
             f"Tasks    {self.responses} (llm_responses), {self.ready_tasks} "
-            f"(ready_tasks), {self.citations} citations",
+            f"(ready_tasks), {counted(self.citations, 'citation')}",
             f"Tokens   {self.input_tokens:,} input, {self.output_tokens:,} output",
             f"Spend    ${self.money_spent:.4f} money_spent (model provider), "
             f"${self.cost:.4f} cost (DataForSEO, task_get)",
@@ -55,9 +56,8 @@ class Summary:
             *(f"  {name:<{width}} {count:>5}" for name, count in self.prompts),
             "Top 5 cited domains",
             *(f"  {name:<{width}} {count:>5}" for name, count in self.domains),
-            "AI Mode  {} answers (ai_mode_results), {} references".format(
-                *self.ai_mode
-            ),
+            f"AI Mode  {counted(self.ai_mode[0], 'answer')} (ai_mode_results), "
+            f"{counted(self.ai_mode[1], 'reference')}",
             "Mention rate (answers that mention the brand, 95% Wilson interval, "
             "geo.geo_brand_visibility; api: the LLMs' API, ai_mode: Google AI Mode)",
             *(_rate_line(*voice) for voice in self.voice),
@@ -106,9 +106,11 @@ def summarize(
             and ready == expected_tasks + expected_ai_mode
         ):
             raise DemoError(
-                f"the emulator has {expected_tasks} LLM and {expected_ai_mode} AI "
-                f"Mode tasks but DuckDB holds {responses} responses ({distinct} "
-                f"distinct), {ai_mode[0]} AI Mode answers and {ready} ready tasks"
+                f"the emulator has {counted(expected_tasks, 'LLM task')} and "
+                f"{counted(expected_ai_mode, 'AI Mode task')} but DuckDB holds "
+                f"{counted(responses, 'response')} ({distinct} distinct), "
+                f"{counted(ai_mode[0], 'AI Mode answer')} and "
+                f"{counted(ready, 'ready task')}"
             )
         (citations,) = _row(db, f"select count(*) from {SCHEMA}.llm_response_citations")
         models = db.execute(

@@ -8,6 +8,8 @@ import typing as t
 from collections import Counter
 from contextlib import contextmanager
 
+from tap_dataforseo_gemini.words import counted
+
 if t.TYPE_CHECKING:
     import logging
     from collections.abc import Callable, Iterator
@@ -62,11 +64,11 @@ class Progress:
         outcomes = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
         wait = waiting(self._held())
         self.logger.info(
-            "%s %s: %d of %d tasks (%s) in %.1f s, %.1f tasks/s%s",
+            "%s %s: %d of %s (%s) in %.1f s, %.1f tasks/s%s",
             self.what,
             label,
             done,
-            self.total,
+            counted(self.total, "task"),
             outcomes or "none",
             elapsed,
             done / elapsed,

@@ -12,6 +12,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 
 from tap_dataforseo_gemini.clock import parse_date
+from tap_dataforseo_gemini.words import counted
 
 #: Calls this close to leaving the window count as gone (absorbs float rounding).
 _EPSILON = 1e-6
@@ -325,8 +326,8 @@ class RateLimits:
         limiter = self.limiter(endpoint)
         if limit is not None and limiter.follow(limit):
             self.logger.info(
-                "DataForSEO allows %d calls a window for %s (%s): pacing to %d",
-                limit,
+                "DataForSEO allows %s a window for %s (%s): pacing to %d",
+                counted(limit, "call"),
                 endpoint,
                 LIMIT_HEADER,
                 limiter.limit,
@@ -343,10 +344,10 @@ class RateLimits:
                 return
             self._told_ramp = True
         self.logger.info(
-            "DataForSEO sent no %s header: the account's window ramps up from %d "
-            "calls, at most %d more at once, until a 40202 shows the limit",
+            "DataForSEO sent no %s header: the account's window ramps up from %s, "
+            "at most %d more at once, until a 40202 shows the limit",
             LIMIT_HEADER,
-            self.account.proven,
+            counted(int(self.account.proven), "call"),
             PROBES,
         )
 
@@ -373,11 +374,11 @@ class RateLimits:
         managed = limiter.refused()
         if managed is not None:
             self.logger.warning(
-                "DataForSEO answered 40202 (rate limit exceeded) after %d calls in "
-                "the last %g s: pacing to %d calls a window from now on",
-                managed,
+                "DataForSEO answered 40202 (rate limit exceeded) after %s in the "
+                "last %g s: pacing to %s a window from now on",
+                counted(managed, "call"),
                 limiter.window,
-                managed,
+                counted(managed, "call"),
             )
 
     def pause(self, seconds: float) -> None:

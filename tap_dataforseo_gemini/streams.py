@@ -348,6 +348,9 @@ class TaskResultsStream(TaskBookmarked, DataForSEOStream):
                 progress.count((yield from self._deliver(task, answer, plan)))
             yield from self._unstick(stuck, plan, progress, answered)
         finally:
+            # Now, not when the error is done with: task_get calls still running
+            # finish (and log) before the run's last line.
+            answers.close()
             self.progress = None
         if not plan.tasks:
             self.logger.info("%s: %s", self.name, plan.nothing_new())

@@ -69,16 +69,30 @@ SOURCE_STREAMS: dict[str, tuple[type[TaskResultsStream], type[TaskRowsStream]]] 
     "ai_mode": (AiModeResultsStream, AiModeReferencesStream),
 }
 
+#: What the command does (the SDK's help says "Execute the Singer tap.").
+COMMAND_HELP = (
+    "Collect finished DataForSEO tasks as Singer records: LLM Responses (Gemini, "
+    "ChatGPT, Claude; the default), the LLM Scraper (the ChatGPT and Gemini apps) "
+    "or Google AI Mode, as the source setting says. Post the tasks with "
+    "dataforseo-prompts.\n\n"
+    "A run lists tasks_ready, collects each task with task_get and writes STATE "
+    "after its records, so no completed task is lost whatever stops the run. A "
+    "task whose task_get keeps failing does not stop the run: it stays pending "
+    "for later runs and becomes a failure record once three have given up on it."
+    "\n\n"
+    "Settings: --config FILE, or --config ENV to read the TAP_DATAFORSEO_GEMINI_* "
+    "environment variables; --about lists them."
+)
 #: What ``--test`` does here (the SDK's help says it syncs a record of each stream).
 TEST_HELP = (
-    "Check the settings and the connection: list tasks_ready and read models, "
-    "writing at most one record of each, and never collect a task (task_get). "
-    "--test=schema writes the SCHEMA messages only."
+    "Check the settings and the connection: list tasks_ready (and read models, "
+    "for LLM Responses), writing at most one record of each, and never collect a "
+    "task (task_get). --test=schema writes the SCHEMA messages only."
 )
 
 
 class TapDataForSEOGemini(Tap):
-    """Collect DataForSEO AI Optimization LLM responses (Gemini, ChatGPT, Claude)."""
+    """Collect DataForSEO tasks: LLM Responses, the LLM Scraper, Google AI Mode."""
 
     name = NAME
     message_writer_class = Writer
@@ -235,6 +249,7 @@ class TapDataForSEOGemini(Tap):
     def get_singer_command(cls) -> click.Command:
         """The SDK's command line; ``--test`` as this tap runs it, files read once."""
         command = super().get_singer_command()
+        command.help = COMMAND_HELP
         for param in command.params:
             if isinstance(param, click.Option) and param.name == "test":
                 param.help = TEST_HELP

@@ -105,7 +105,7 @@ def test_progress_is_logged_on_a_timer_while_no_task_finishes(make_emulator):
     emulator.add_tasks(1)
     run = run_tap(config_for(emulator.url, progress_interval_seconds=0.2))
     assert run.returncode == 0, run.stderr
-    waiting = [line for line in progress_lines(run) if ": 0 of 1 tasks (none)" in line]
+    waiting = [line for line in progress_lines(run) if ": 0 of 1 task (none)" in line]
     assert len(waiting) >= 3
 
 

@@ -40,14 +40,25 @@ def calls(emulator: Emulator) -> list[str]:
     return [kind for kind, _ in itertools.groupby(kinds)]
 
 
+def post_while_queued(
+    emulator: Emulator,
+    folder: Path,
+    capsys: pytest.CaptureFixture[str],
+    count: int,
+    probe_seconds: str,
+) -> tuple[int, str, str]:
+    """Post ``count`` prompts to one model while posted tasks stay queued."""
+    emulator.post_status = "queued"
+    prompts = prompts_file(folder, prompts=questions(count))
+    return post(emulator, prompts, capsys, "--probe-seconds", probe_seconds)
+
+
 def a_run_whose_first_task_stays_running(
     emulator: Emulator, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> Path:
     """Five prompts to one model: a run posts the first, which stays queued."""
-    emulator.post_status = "queued"
-    prompts = prompts_file(folder, prompts=questions(5))
-    post(emulator, prompts, capsys, "--probe-seconds", "0")
-    return prompts
+    post_while_queued(emulator, folder, capsys, 5, "0")
+    return folder / "prompts.yml"
 
 
 class Yesterday(datetime):
@@ -64,10 +75,7 @@ class Yesterday(datetime):
 def test_a_models_other_tasks_are_left_for_a_later_run_until_one_charge_settles(
     emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    emulator.post_status = "queued"
-    prompts = prompts_file(tmp_path, prompts=questions(5))
-
-    code, out, err = post(emulator, prompts, capsys, "--probe-seconds", "0.2")
+    code, out, err = post_while_queued(emulator, tmp_path, capsys, 5, "0.2")
 
     assert code == 0, err
     assert len(emulator.task_ids()) == 1
@@ -76,7 +84,7 @@ def test_a_models_other_tasks_are_left_for_a_later_run_until_one_charge_settles(
     (line,) = [line for line in err.splitlines() if "left for a later run" in line]
     assert line.endswith(
         f"4 tasks left for a later run: no charge of gemini {FLASH} has settled in "
-        "id_list within 0.2 s; they are never posted on the price table's estimate"
+        "id_list within 0.2 s; a task is never posted on the price table's estimate"
     )
 
 

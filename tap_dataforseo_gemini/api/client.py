@@ -173,6 +173,10 @@ class Client:
             on_backoff=self._retrying,
             jitter=backoff.full_jitter,
             logger=self.logger,
+            # Not ERROR: the caller decides what a failed request means (a stuck
+            # task stays pending and the run succeeds); a run that stops ends
+            # with its own one-line error.
+            giveup_log_level=logging.WARNING,
             base=2,
             factor=1,
             max_value=60,

@@ -45,15 +45,21 @@ ONE_LINE_ERRORS = (
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     main_parser = argparse.ArgumentParser(
-        prog=NAME, description="Post DataForSEO LLM response tasks from a prompt set."
+        prog=NAME,
+        description="Post a prompt set's tasks to DataForSEO: LLM Responses "
+        "(Gemini, ChatGPT, Claude) and, when the prompts file asks, the LLM Scraper "
+        "(the ChatGPT and Gemini apps) and Google AI Mode. tap-dataforseo-gemini "
+        "collects the answers.",
     )
     commands = main_parser.add_subparsers(dest="command", required=True)
     posting = commands.add_parser(
         "post",
         help="post the prompt set's tasks not yet posted this period",
         description=(
-            "Post every prompt to every model once a period (or `repeats` times), "
-            "never twice, never over budget_usd."
+            "Post every prompt to every model and surface of the prompts file once "
+            "a period (or `repeats` times), never twice, never over budget_usd. A "
+            "model (or surface) with no settled charge yet gets one task first; its "
+            "others go once that charge settles in id_list (see --probe-seconds)."
         ),
     )
     posting.add_argument(
@@ -62,9 +68,17 @@ def parser() -> argparse.ArgumentParser:
         help="the tap's settings file (login, password, api_url...); "
         "TAP_DATAFORSEO_GEMINI_* environment variables work too",
     )
-    posting.add_argument("--prompts", type=Path, required=True, help="prompts YAML")
     posting.add_argument(
-        "--dry-run", action="store_true", help="print the plan and its price only"
+        "--prompts",
+        type=Path,
+        required=True,
+        help="the prompts file (YAML: name, budget_usd, prompts, llms, scrapers, "
+        "ai_mode)",
+    )
+    posting.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan and its worst-case price; post nothing",
     )
     floor = int(SETTLE_FLOOR.total_seconds())
     posting.add_argument(

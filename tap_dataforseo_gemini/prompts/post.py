@@ -150,7 +150,7 @@ def run(
         planned = tasks(prompt_set, now)
         period = Period(prompt_set, planned, journal, now, probe_wait=probe_wait)
         if pruned := journal.prune(period.needs):
-            LOGGER.info("journal: %d tags of earlier periods pruned", pruned)
+            LOGGER.info("journal: %s of earlier periods pruned", counted(pruned, "tag"))
         if client is not None:
             reconcile(journal, client, settle, since=period.start)
             period.learn()
@@ -453,9 +453,9 @@ def _post_queue(
                 summary.chosen -= len(queue)
                 summary.left_out += len(queue)
                 LOGGER.warning(
-                    "charges above the estimates leave no room for %d more tasks: "
+                    "charges above the estimates leave no room for %s: "
                     "left out by the budget",
-                    len(queue),
+                    counted(len(queue), "more task"),
                 )
                 break
             _post_batch(batch, client, journal, summary, period)
@@ -497,9 +497,9 @@ def _hold(held: list[Task], summary: Summary, period: Period) -> None:
     summary.held += len(held)
     models = sorted({f"{task.llm} {task.model}" for task in held})
     LOGGER.warning(
-        "%d tasks left for a later run: no charge of %s has settled in id_list "
-        "within %g s; they are never posted on the price table's estimate",
-        len(held),
+        "%s left for a later run: no charge of %s has settled in id_list "
+        "within %g s; a task is never posted on the price table's estimate",
+        counted(len(held), "task"),
         ", ".join(models),
         period.probe_wait,
     )
@@ -614,12 +614,12 @@ def _say_left_out(budget: Budget, period: Period) -> None:
     shown = ", ".join(task.tag for task in budget.left_out[:5])
     more = f" and {len(budget.left_out) - 5} more" if len(budget.left_out) > 5 else ""
     LOGGER.warning(
-        "budget $%.2f of period %s: $%.4f spent or committed, room for %d more "
-        "tasks (worst case $%.4f): %d left out: %s%s",
+        "budget $%.2f of period %s: $%.4f spent or committed, room for %s "
+        "(worst case $%.4f): %d left out: %s%s",
         period.budget,
         period.key,
         period.spent(),
-        len(budget.chosen),
+        counted(len(budget.chosen), "more task"),
         budget.worst_case_usd,
         len(budget.left_out),
         shown,
