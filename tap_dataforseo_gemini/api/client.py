@@ -11,17 +11,21 @@ status, never a body or a header (they may echo the password).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 import typing as t
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import backoff
 import requests
 from requests.auth import HTTPBasicAuth
+from requests.cookies import RequestsCookieJar, merge_cookies
+from requests.hooks import default_hooks
+from requests.sessions import merge_hooks
 from requests.utils import resolve_proxies
 from singer_sdk.exceptions import RetriableAPIError
 from typing_extensions import override
@@ -217,17 +221,30 @@ class Client:
         body: list[dict[str, t.Any]] | None = None,
         **values: str,
     ) -> requests.PreparedRequest:
-        """The request for an endpoint, its path exactly as quoted."""
-        url = endpoint.url(
+        """The request for an endpoint, its path exactly as quoted.
+
+        What ``Session.prepare_request`` makes of it (the session's headers,
+        cookies, auth and hooks, in its order), but the URL's scheme, host and
+        port are prepared once a run (``_origin``): requests would parse and
+        requote the whole URL each time, only to have its path replaced.
+        """
+        address = endpoint.url(
             self.config["api_url"], **{"llm": self.config["llm"], **values}
         )
-        prepared = self.session.prepare_request(
-            requests.Request(endpoint.method, url, json=body)
-        )
+        url = urlsplit(address)
+        session = self.session
+        prepared = requests.PreparedRequest()
+        prepared.prepare_method(endpoint.method)
         # requests turns %2E back into ".", and "." or ".." would then leave the
         # task_get path: keep the path exactly as quoted.
-        built = urlsplit(prepared.url or "")
-        prepared.url = urlunsplit(built._replace(path=urlsplit(url).path))
+        prepared.url = urlunsplit(
+            _origin(urlunsplit(url._replace(path="")))._replace(path=url.path)
+        )
+        prepared.prepare_headers(session.headers)
+        prepared.prepare_cookies(merge_cookies(RequestsCookieJar(), session.cookies))
+        prepared.prepare_body(None, None, body)
+        prepared.prepare_auth(session.auth, address)
+        prepared.prepare_hooks(merge_hooks(default_hooks(), session.hooks))
         return prepared
 
     def _send_plain(
@@ -325,6 +342,14 @@ def describe(response: requests.Response) -> str:
         f"{name_of(response.request.path_url or '')} answered HTTP "
         f"{response.status_code} {response.reason}"
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _origin(url: str) -> SplitResult:
+    """A URL without its path, as requests prepares it (host encoded, query quoted)."""
+    prepared = requests.PreparedRequest()
+    prepared.prepare_url(url, None)
+    return urlsplit(prepared.url or "")
 
 
 def _check_posted(endpoint: Endpoint, response: requests.Response) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import typing as t
 from dataclasses import dataclass
@@ -39,8 +40,12 @@ class Endpoint:
 
     def matches(self, path: str) -> bool:
         """Tell whether a URL path (``request.path_url``) is this endpoint's."""
-        pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(self.path))
-        return re.fullmatch(pattern, path.split("?", 1)[0]) is not None
+        return self._pattern.fullmatch(path.split("?", 1)[0]) is not None
+
+    @functools.cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        """The path with each placeholder matching one segment, compiled once."""
+        return re.compile(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(self.path)))
 
     def __str__(self) -> str:
         """The endpoint's name, as messages say it."""
