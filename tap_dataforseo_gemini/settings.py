@@ -168,14 +168,20 @@ SCHEMA: dict[str, t.Any] = th.PropertiesList(
         th.IntegerType(minimum=1),
         default=8,
         title="Tries per request",
-        description="Tries per request on transient errors before it gives up (a task_get that gives up leaves its task pending; other requests stop the run)",
+        description=(
+            "Tries per request on transient errors before it gives up (a "
+            "task_get that gives up leaves its task pending; other requests "
+            "stop the run)"
+        ),
     ),
     th.Property(
         "max_retry_seconds",
         th.NumberType(exclusive_minimum=0),
         default=300.0,
         title="Retry time per request",
-        description="Seconds one request may spend retrying before it gives up (see max_tries)",
+        description=(
+            "Seconds one request may spend retrying before it gives up (see max_tries)"
+        ),
     ),
     th.Property(
         "progress_interval_seconds",

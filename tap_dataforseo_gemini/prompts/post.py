@@ -385,7 +385,8 @@ def _unread(ledger: str, exc: BaseException, unknown: list[str], tags: int) -> N
         )
     else:
         LOGGER.warning(
-            "%s could not be read (%s): %s not settled yet counted at their estimates",
+            "%s could not be read (%s): %s not settled yet, each counted at its "
+            "estimate",
             ledger,
             _one_line(exc),
             counted(tags, "task"),
