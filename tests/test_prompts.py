@@ -34,7 +34,10 @@ FLASH = "gemini-2.5-flash"
 
 
 def prompts_file(folder: Path, **settings: t.Any) -> Path:
-    """A prompts file: two Gemini prompts, $1 budget, unless ``settings`` say else."""
+    """A prompts file: two Gemini prompts, $1 budget, unless ``settings`` say else.
+
+    A setting given as None is left out.
+    """
     content = {
         "name": "brand",
         "budget_usd": 1.0,
@@ -45,8 +48,9 @@ def prompts_file(folder: Path, **settings: t.Any) -> Path:
         "llms": {"gemini": [FLASH]},
         **settings,
     }
+    given = {key: value for key, value in content.items() if value is not None}
     path = folder / "prompts.yml"
-    path.write_text(yaml.safe_dump(content))
+    path.write_text(yaml.safe_dump(given))
     return path
 
 
@@ -386,11 +390,7 @@ def test_an_invalid_prompts_file_gets_one_line_per_problem(
     settings: dict[str, t.Any],
     problem: str,
 ) -> None:
-    prompts = prompts_file(tmp_path, **settings)
-    if settings.get("budget_usd", 1) is None:
-        content = yaml.safe_load(prompts.read_text())
-        del content["budget_usd"]
-        prompts.write_text(yaml.safe_dump(content))
+    prompts = prompts_file(tmp_path, **settings)  # budget_usd=None: left out
 
     code, out, err = post(emulator, prompts, capsys)
 

@@ -13,14 +13,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-import yaml
 
 from fake_dataforseo import Fault
 from tap_dataforseo_gemini.prompts import journal as jn
 from tap_dataforseo_gemini.prompts import prices, prompt_set, surfaces
 from tap_dataforseo_gemini.prompts.post import reconcile
 from tests.harness import LOGIN, PASSWORD
-from tests.test_prompts import post
+from tests.test_prompts import post, prompts_file
 
 if t.TYPE_CHECKING:
     from pathlib import Path
@@ -44,21 +43,13 @@ def surfaces_file(folder: Path, **settings: t.Any) -> Path:
 
     A setting given as None is left out.
     """
-    content = {
+    surfaces = {
         "name": "apps",
-        "budget_usd": 1.0,
-        "prompts": [
-            "Best CRM for small teams?",
-            {"text": "CRM with Gmail?", "tag": "gm"},
-        ],
+        "llms": None,
         "scrapers": {"chat_gpt": None, "gemini": {"location_code": 2826}},
         "ai_mode": {"language_code": "fr", "device": "mobile"},
-        **settings,
     }
-    path = folder / "prompts.yml"
-    given = {key: value for key, value in content.items() if value is not None}
-    path.write_text(yaml.safe_dump(given))
-    return path
+    return prompts_file(folder, **{**surfaces, **settings})
 
 
 def posts_to(emulator: Emulator, path: str) -> int:
